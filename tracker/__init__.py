@@ -1,0 +1,105 @@
+"""tracker: where a school trust runs its improvement work."""
+import logging
+import uuid
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def create_app(test_config=None):
+    """Build the app. ``test_config`` overrides settings (tests pass a dict)."""
+    from config import Config
+
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(__import__("config").INSTANCE_DIR))
+    app.config.from_object(Config)
+    if test_config:
+        app.config.update(test_config)
+    if app.config["PRODUCTION"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_security_headers(app)
+    return app
+
+
+def register_extensions(app):
+    from tracker import audit  # noqa: F401  (registers the audit flush hook)
+    from tracker.auth import init_login
+    from tracker.extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
+
+
+def register_blueprints(app):
+    from tracker.blueprints.admin import bp as admin_bp
+    from tracker.blueprints.api import init_api
+    from tracker.blueprints.auth import bp as auth_bp
+    from tracker.blueprints.pages import bp as pages_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(admin_bp)
+    init_api(app)
+
+
+def register_errorhandlers(app):
+    log = logging.getLogger("tracker")
+
+    def wants_json():
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if wants_json():
+            from tracker.blueprints.api.errors import http_error_response
+            return http_error_response(error)
+        if error.code in (403, 404, 405, 413, 429):
+            return render_template(f"errors/{error.code}.html", error=error), error.code
+        return error
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        # A reference the person can quote and that stands in the log beside the trace.
+        reference = uuid.uuid4().hex[:12]
+        log.exception("unhandled error %s on %s %s", reference, request.method, request.path)
+        from tracker.extensions import db
+        db.session.rollback()
+        if app.config.get("PROPAGATE_EXCEPTIONS") or app.testing:
+            raise error
+        if wants_json():
+            return jsonify(error={"code": "server_error", "reference": reference,
+                                  "message": f"Something went wrong on our side (ref {reference})."}), 500
+        return render_template("errors/500.html", reference=reference), 500
+
+
+def register_commands(app):
+    from tracker.cli import register
+
+    register(app)
+
+
+def register_security_headers(app):
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        if app.config["PRODUCTION"]:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
+        response.headers.pop("Server", None)
+        return response

@@ -1,0 +1,119 @@
+"""Sign-in and API tokens: who is this, and may they still act?"""
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+from sqlalchemy import select
+
+from tracker.models import ApiToken, User
+from tracker.models.base import utcnow
+from tracker.passwords import hash_password, needs_rehash, verify_password
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+def authenticate(db_session, email, password):
+    """The active user with this email and password, or None.
+
+    An unknown email costs the same hash check as a wrong password, so the answer
+    and its timing do not tell whether the account exists.
+    """
+    user = db_session.execute(
+        select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def _digest(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(db_session, user, days, name="api"):
+    """A new token for ``user``: returns (the secret, shown once; the stored ApiToken)."""
+    raw = secrets.token_urlsafe(32)  # 256 bits from the OS's CSPRNG
+    token = ApiToken(user_id=user.id, token_hash=_digest(raw), name=name,
+                     expires_at=utcnow() + timedelta(days=days))
+    db_session.add(token)
+    db_session.flush()
+    return raw, token
+
+
+def token_for(db_session, raw):
+    """The live ApiToken for a presented secret, or None (unknown, expired, revoked, inactive)."""
+    if not raw or len(raw) > 200:
+        return None
+    token = db_session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _digest(raw))).scalar_one_or_none()
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    if not token.user.active:
+        return None
+    return token
+
+
+def revoke_token(token):
+    token.revoked_at = token.revoked_at or utcnow()
+
+
+# --- the web session ---------------------------------------------------------------
+
+def init_login(app):
+    from tracker.extensions import db, login_manager
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_key):
+        user_id, _, generation = user_key.partition(":")
+        if not user_id.isdigit() or not generation.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_generation != int(generation):
+            return None
+        return user
+
+    @app.before_request
+    def enforce_session_timeouts():
+        if request.path.startswith(("/api/", "/static/")) or not current_user.is_authenticated:
+            return None
+        now = datetime.now(timezone.utc).timestamp()
+        idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+        absolute = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+        started, seen = session.get("signed_in_at", 0), session.get("seen_at", 0)
+        if now - seen > idle or now - started > absolute:
+            logout_user()
+            session.clear()
+            return redirect(url_for("auth.login", next=request.path, expired=1))
+        session["seen_at"] = now
+        return None
+
+
+def start_session(user):
+    """Begin a fresh web session for ``user`` (no data carried over from before sign-in)."""
+    from flask_login import login_user
+
+    session.clear()
+    now = datetime.now(timezone.utc).timestamp()
+    login_user(user)
+    session["signed_in_at"] = now
+    session["seen_at"] = now
+
+
+def end_session(user):
+    """Sign out here, and void this person's other sessions by bumping their generation."""
+    user.session_generation += 1
+    logout_user()
+    session.clear()

@@ -1,0 +1,58 @@
+"""The JSON API of API.md, under /api/v1: one module per resource, one Api for the document."""
+from flask import g, request
+from flask_smorest import Api as SmorestApi
+from werkzeug.exceptions import NotFound as HTTPNotFound
+
+from tracker.audit import acting_as
+from tracker.auth import token_for
+from tracker.extensions import csrf, db
+from tracker.blueprints.api import errors
+from tracker.blueprints.api.errors import error_response
+
+#: Paths that answer without a token.
+PUBLIC = {("POST", "/api/v1/tokens"), ("GET", "/api/v1/openapi.json")}
+
+
+class Api(SmorestApi):
+    def _register_error_handlers(self):
+        """The app's own handler speaks API.md's error shape; flask-smorest's would not."""
+
+
+api = Api()
+
+
+def init_api(app):
+    from tracker.blueprints.api import audit, initiatives, schools, tokens, users
+
+    api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    for module in (tokens, schools, users, initiatives, audit):
+        csrf.exempt(module.blp)  # bearer tokens, not cookies: no cross-site request to forge
+        errors.register(module.blp)
+        api.register_blueprint(module.blp)
+
+    app.before_request(authenticate_api_request)
+
+    @app.route("/api/", defaults={"rest": ""})
+    @app.route("/api/<path:rest>")
+    def unknown_api_path(rest):
+        raise HTTPNotFound("No such API endpoint.")
+
+
+def authenticate_api_request():
+    """Every /api/ call but signing in needs a live bearer token."""
+    if not request.path.startswith("/api/") or (request.method, request.path) in PUBLIC:
+        return None
+    if request.method == "OPTIONS":
+        return None
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    token = token_for(db.session, raw.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        return error_response(401, "unauthorized",
+                              "Send a valid token: Authorization: Bearer TOKEN.",
+                              headers={"WWW-Authenticate": 'Bearer realm="tracker"'})
+    g.api_user, g.api_token = token.user, token
+    acting_as(db.session, token.user, ip=request.remote_addr)
+    return None

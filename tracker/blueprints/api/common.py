@@ -1,0 +1,81 @@
+"""What every API resource module reuses: the acting user, paging, strict fields, lookups."""
+from flask import g
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import func, select
+
+from tracker.errors import NotFound
+from tracker.extensions import db
+
+MAX_ID = 2**63 - 1
+
+
+def current():
+    """The user the bearer token belongs to (set by the API's authentication)."""
+    return g.api_user
+
+
+def _no_nul(value):
+    if "\x00" in value:
+        raise ValidationError("Text may not contain NUL characters.")
+
+
+def Text(max_length=10_000, **kw):
+    """A string field that refuses NUL bytes and anything longer than ``max_length``."""
+    validators = [_no_nul, validate.Length(max=max_length)]
+    if kw.pop("required_text", False):
+        validators.append(validate.Length(min=1, error="This field cannot be empty."))
+    return fields.String(validate=validators, **kw)
+
+
+def Id(**kw):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
+def Choice(values, **kw):
+    return fields.String(validate=validate.OneOf(values), **kw)
+
+
+class StrictSchema(Schema):
+    """Unknown fields are refused by name rather than silently dropped."""
+
+    class Meta:
+        ordered = True
+
+
+class PageArgs(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields_ = fields.Dict(data_key="fields")
+    missing = fields.List(fields.Dict())
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema)
+
+
+def paginate(stmt, page, per_page, session=None):
+    """Run ``stmt`` for one page: ``{"items": [...], "total": N}`` in two queries."""
+    session = session or db.session
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    items = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).unique().scalars().all()
+    return {"items": items, "total": total}
+
+
+def get_or_404(model, record_id, message=None):
+    record = db.session.get(model, record_id) if 0 < record_id <= MAX_ID else None
+    if record is None:
+        raise NotFound(message or f"No such {model.__name__.lower()}.")
+    return record
+
+
+def page_schema(item_schema):
+    """A ``{"items", "total"}`` list schema around ``item_schema`` (for the OpenAPI document)."""
+    return type(f"{item_schema.__name__}Page", (Schema,), {
+        "items": fields.List(fields.Nested(item_schema)),
+        "total": fields.Integer(),
+    })

@@ -1,0 +1,94 @@
+"""One JSON error shape for the whole API (API.md):
+``{"error": {"code", "message", "fields"?, "missing"?}}``."""
+from flask import jsonify
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker import errors
+from tracker.extensions import db
+
+STATUS_BY_ERROR = [
+    (errors.NotFound, 404),
+    (errors.Forbidden, 403),
+    (errors.GateBlocked, 422),
+    (errors.Invalid, 422),
+    (errors.Conflict, 409),
+    (errors.DomainError, 422),
+]
+
+CODE_BY_STATUS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                  405: "method_not_allowed", 409: "conflict", 413: "too_large",
+                  415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests"}
+
+
+def error_response(status, code, message, fields=None, missing=None, extra=None, headers=None):
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    if missing is not None:
+        body["missing"] = missing
+    if extra:
+        body.update(extra)
+    response = jsonify(error=body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def domain_error_response(error):
+    db.session.rollback()
+    status = next(s for cls, s in STATUS_BY_ERROR if isinstance(error, cls))
+    extra = {"weeks": error.weeks} if isinstance(error, errors.OverAllocated) else None
+    return error_response(status, error.code, error.message, error.fields, error.missing, extra)
+
+
+def _flatten_messages(messages):
+    """webargs nests errors by location (json, query, path); the API names fields only."""
+    fields = {}
+    for location, per_field in (messages or {}).items():
+        if not isinstance(per_field, dict):
+            fields[location] = per_field
+            continue
+        for name, problems in per_field.items():
+            fields[name] = problems
+    return fields
+
+
+def http_error_response(error):
+    data = getattr(error, "data", None) or {}
+    status = error.code or 500
+    fields = _flatten_messages(data.get("messages") or data.get("errors"))
+    if status == 422 and fields:
+        message = "Some fields are not valid: " + ", ".join(sorted(map(str, fields))) + "."
+    elif status == 400 and data.get("messages"):
+        message = "The request body is not valid JSON."
+    else:
+        message = data.get("message") or error.description or error.name
+    headers = dict(data.get("headers") or {})
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="tracker"')
+    if status == 429 and hasattr(error, "retry_after"):
+        headers.setdefault("Retry-After", str(error.retry_after))
+    response = error_response(status, CODE_BY_STATUS.get(status, "error"), message,
+                              fields if status in (400, 422) else None, headers=headers)
+    if hasattr(error, "get_headers"):
+        for key, value in error.get_headers():
+            if key.lower() not in ("content-type",):
+                response.headers.setdefault(key, value)
+    return response
+
+
+def register(blueprint_or_app):
+    blueprint_or_app.register_error_handler(errors.DomainError, domain_error_response)
+
+    @blueprint_or_app.errorhandler(StaleDataError)
+    def stale(_error):
+        db.session.rollback()
+        return domain_error_response(errors.StaleVersion())
+
+    @blueprint_or_app.errorhandler(IntegrityError)
+    def integrity(_error):
+        # A race the domain checks could not see (two clients creating the same URN).
+        db.session.rollback()
+        return error_response(409, "conflict", "This conflicts with a record that already exists.")

@@ -1,0 +1,132 @@
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from tracker import initiatives
+from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
+                                           page_schema, paginate)
+from tracker.extensions import db
+from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS, RAGS, SCOPES, STATUSES
+
+blp = Blueprint("initiatives", __name__, url_prefix="/api/v1/initiatives",
+                description="Initiatives")
+
+
+class OneOut(StrictSchema):
+    initiative_id = Id(allow_none=True, load_default=None)
+    practice = Text(2000, allow_none=True, load_default=None)
+    due_on = fields.Date(required=True)
+    done_on = fields.Date(allow_none=True, load_default=None)
+
+
+class InitiativeIn(StrictSchema):
+    title = Text(200, required=True, required_text=True)
+    school_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
+    owner_id = Id(load_default=None)
+    problem = Text(20_000, load_default="")
+    evidence = Text(20_000, load_default="")
+    intended_outcomes = Text(20_000, load_default="")
+    active_ingredients = Text(20_000, load_default="")
+    implementation_strategies = Text(20_000, load_default="")
+    pillars = fields.List(Choice(PILLARS), load_default=list, validate=validate.Length(max=20))
+    helix_components = fields.List(Choice(HELIX_COMPONENTS), load_default=list,
+                                   validate=validate.Length(max=20))
+    one_out = fields.Nested(OneOut, allow_none=True, load_default=None)
+    scope = Choice(SCOPES, load_default=None)
+
+
+class InitiativePatch(StrictSchema):
+    title = Text(200, required_text=True)
+    school_ids = fields.List(Id(), validate=validate.Length(min=1, max=500))
+    owner_id = Id()
+    problem = Text(20_000)
+    evidence = Text(20_000)
+    intended_outcomes = Text(20_000)
+    active_ingredients = Text(20_000)
+    implementation_strategies = Text(20_000)
+    pillars = fields.List(Choice(PILLARS), validate=validate.Length(max=20))
+    helix_components = fields.List(Choice(HELIX_COMPONENTS), validate=validate.Length(max=20))
+    one_out = fields.Nested(OneOut, allow_none=True)
+    scope = Choice(SCOPES)
+    version = fields.Integer(required=True, strict=True)
+
+
+class OneOutOut(StrictSchema):
+    initiative_id = fields.Integer(allow_none=True)
+    practice = fields.String(allow_none=True)
+    due_on = fields.Date(allow_none=True)
+    done_on = fields.Date(allow_none=True)
+
+
+class InitiativeOut(StrictSchema):
+    id = fields.Integer()
+    title = fields.String()
+    problem = fields.String()
+    evidence = fields.String()
+    intended_outcomes = fields.String()
+    active_ingredients = fields.String()
+    implementation_strategies = fields.String()
+    owner_id = fields.Integer()
+    school_ids = fields.List(fields.Integer())
+    phase = fields.String()
+    status = fields.String()
+    rag = fields.String(allow_none=True)
+    scope = fields.String()
+    pillars = fields.List(fields.String())
+    helix_components = fields.List(fields.String())
+    one_out = fields.Method("get_one_out")
+    phase_since = fields.Date()
+    created_at = fields.DateTime()
+    last_update_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+    def get_one_out(self, initiative):
+        value = initiatives.one_out_of(initiative)
+        return OneOutOut().dump(value) if value else None
+
+
+class InitiativeFilters(PageArgs):
+    school_id = Id()
+    phase = Choice(PHASES)
+    status = Choice(STATUSES)
+    rag = Choice(RAGS)
+    owner_id = Id()
+    pillar = Choice(PILLARS)
+    helix_component = Choice(HELIX_COMPONENTS)
+    q = Text(200)
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(InitiativeFilters, location="query")
+@blp.response(200, page_schema(InitiativeOut))
+def list_initiatives(args):
+    """Initiatives you can see, filtered; ``q`` searches title, problem and evidence."""
+    page, per_page = args.pop("page"), args.pop("per_page")
+    return paginate(initiatives.find_initiatives(current(), **args), page, per_page)
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(InitiativeIn)
+@blp.response(201, InitiativeOut)
+def create_initiative(values):
+    """Start an initiative (it begins in Explore, active)."""
+    initiative = initiatives.create_initiative(db.session, current(), **values)
+    db.session.commit()
+    return initiative
+
+
+@blp.route("/<int:initiative_id>", methods=["GET"])
+@blp.response(200, InitiativeOut)
+def get_initiative(initiative_id):
+    return initiatives.get_visible(db.session, current(), initiative_id)
+
+
+@blp.route("/<int:initiative_id>", methods=["PATCH"])
+@blp.arguments(InitiativePatch)
+@blp.response(200, InitiativeOut)
+def patch_initiative(changes, initiative_id):
+    """Edit the plan; send the ``version`` you read (a stale one gets 409)."""
+    initiative = initiatives.get_visible(db.session, current(), initiative_id)
+    version = changes.pop("version")
+    initiatives.update_initiative(db.session, current(), initiative, version, **changes)
+    db.session.commit()
+    return initiative

@@ -1,0 +1,46 @@
+"""The web pages people use every week. Every page needs a signed-in person."""
+from flask import Blueprint, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.audit import acting_as
+from tracker.extensions import db
+
+bp = Blueprint("pages", __name__)
+
+#: (label, endpoint, roles that see it or None for everyone), in menu order.
+NAV = [
+    ("My work", "pages.home", None),
+    ("Initiatives", "pages.initiative_list", None),
+    ("Schools", "admin.school_list", ("admin",)),
+    ("People", "admin.user_list", ("admin",)),
+    ("Audit log", "admin.audit_log", ("admin",)),
+]
+
+
+@bp.before_app_request
+def attribute_changes_to_signed_in_person():
+    if current_user.is_authenticated and not request.path.startswith("/api/"):
+        acting_as(db.session, current_user._get_current_object(), ip=request.remote_addr)
+
+
+@bp.before_request
+@login_required
+def require_sign_in():
+    return None
+
+
+@bp.app_context_processor
+def navigation():
+    def nav_items():
+        if not current_user.is_authenticated:
+            return []
+        items = []
+        for label, endpoint, roles in NAV:
+            if roles is None or current_user.role in roles:
+                items.append({"label": label, "url": url_for(endpoint),
+                              "active": request.endpoint == endpoint})
+        return items
+    return {"nav_items": nav_items}
+
+
+from tracker.blueprints.pages import home, initiatives  # noqa: E402,F401  (routes)

@@ -1,0 +1,33 @@
+"""Helpers the page modules share: turning domain errors into what a person sees."""
+from flask import abort, flash
+from flask_login import current_user
+
+from tracker.errors import DomainError, Forbidden, NotFound
+
+
+def me():
+    return current_user._get_current_object()
+
+
+def or_abort(fn, *args, **kwargs):
+    """Call a domain lookup; NotFound becomes the 404 page and Forbidden the 403 page."""
+    try:
+        return fn(*args, **kwargs)
+    except NotFound:
+        abort(404)
+    except Forbidden as error:
+        abort(403, description=error.message)
+
+
+def show_errors(form, error: DomainError):
+    """Put a domain error's messages beside the fields they name, the rest in a flash."""
+    placed = False
+    for name, messages in (error.fields or {}).items():
+        field = getattr(form, name.split(".")[0], None)
+        if field is not None and hasattr(field, "errors"):
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.extend(messages if isinstance(messages, list) else [messages])
+            placed = True
+    if not placed:
+        flash(error.message, "error")

@@ -1,0 +1,145 @@
+"""Initiative pages: the filtered list, one initiative, starting and editing one."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from tracker import initiatives, permissions, schools
+from tracker.blueprints.pages import bp
+from tracker.blueprints.pages.common import me, or_abort, show_errors
+from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS, InitiativeForm
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.models import Initiative, User
+from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS, RAGS, STATUSES
+
+PER_PAGE = 50
+FILTERS = ("school_id", "phase", "status", "rag", "owner_id", "pillar", "helix_component", "q")
+CHOICES = {"phase": PHASES, "status": STATUSES, "rag": RAGS, "pillar": PILLARS,
+           "helix_component": HELIX_COMPONENTS}
+
+
+def _filters_from_query():
+    """The list's filters from the query string; a value that is not a choice is ignored."""
+    chosen = {}
+    for name in FILTERS:
+        value = request.args.get(name, "").strip()
+        if not value:
+            continue
+        if name in ("school_id", "owner_id"):
+            if value.isdigit() and 0 < int(value) < 2**63:
+                chosen[name] = int(value)
+        elif name == "q":
+            chosen[name] = value.replace("\x00", "")[:200]
+        elif value in CHOICES[name]:
+            chosen[name] = value
+    return chosen
+
+
+@bp.route("/initiatives")
+def initiative_list():
+    user = me()
+    chosen = _filters_from_query()
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    from tracker.blueprints.api.common import paginate
+    result = paginate(initiatives.find_initiatives(user, **chosen), page, PER_PAGE)
+    return render_template(
+        "pages/initiative_list.html", initiatives=result["items"], total=result["total"],
+        page=page, pages=max(1, -(-result["total"] // PER_PAGE)), chosen=chosen,
+        schools=db.session.execute(schools.visible_schools(user)).scalars().all(),
+        owners=_owner_choices(user), choices=CHOICES, pillar_labels=PILLAR_LABELS,
+        helix_labels=HELIX_LABELS,
+        can_create=user.role in ("admin", "school_lead", "project_lead"))
+
+
+def _owner_choices(user):
+    from tracker.people import visible_users
+    return db.session.execute(visible_users(user).where(User.active.is_(True))).scalars().all()
+
+
+def _fill_choices(form, user, initiative=None):
+    visible = db.session.execute(schools.visible_schools(user)).scalars().all()
+    if user.role != "admin":
+        mine = set(user.school_ids) | set(initiative.school_ids if initiative else [])
+        visible = [s for s in visible if s.id in mine]
+    form.school_ids.choices = [(s.id, s.name) for s in visible]
+    form.owner_id.choices = [(0, "Me")] + [(u.id, u.name) for u in _owner_choices(user)]
+    others = db.session.execute(
+        initiatives.find_initiatives(user, status="active")
+        .where(Initiative.id != (initiative.id if initiative else -1))).unique().scalars().all()
+    form.out_initiative_id.choices = [(0, "None")] + [(i.id, i.title) for i in others]
+
+
+@bp.route("/initiatives/new", methods=["GET", "POST"])
+def initiative_new():
+    user = me()
+    if user.role not in ("admin", "school_lead", "project_lead"):
+        abort(403, description="Your role cannot start initiatives.")
+    form = InitiativeForm()
+    _fill_choices(form, user)
+    if request.method == "GET" and len(form.school_ids.choices) == 1:
+        form.school_ids.data = [form.school_ids.choices[0][0]]
+    if form.validate_on_submit():
+        try:
+            initiative = initiatives.create_initiative(
+                db.session, user, title=form.title.data, school_ids=form.school_ids.data,
+                owner_id=form.owner_id.data or None, pillars=form.pillars.data or [],
+                helix_components=form.helix_components.data or [], one_out=form.one_out(),
+                **{f: getattr(form, f).data or "" for f in initiatives.TEXT_FIELDS if f != "title"})
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            flash(f"Started “{initiative.title}” in Explore.", "success")
+            return redirect(url_for("pages.initiative_detail", initiative_id=initiative.id))
+    return render_template("pages/initiative_form.html", form=form, initiative=None)
+
+
+@bp.route("/initiatives/<int:initiative_id>")
+def initiative_detail(initiative_id):
+    user = me()
+    initiative = or_abort(initiatives.get_visible, db.session, user, initiative_id)
+    return render_template("pages/initiative_detail.html", initiative=initiative,
+                           one_out=initiatives.one_out_of(initiative),
+                           can_write=permissions.can(user, permissions.WRITE, initiative),
+                           pillar_labels=PILLAR_LABELS, helix_labels=HELIX_LABELS)
+
+
+@bp.route("/initiatives/<int:initiative_id>/edit", methods=["GET", "POST"])
+def initiative_edit(initiative_id):
+    user = me()
+    initiative = or_abort(permissions.get_initiative, db.session, user, initiative_id,
+                          permissions.WRITE)
+    form = InitiativeForm(obj=initiative if request.method == "GET" else None)
+    _fill_choices(form, user, initiative)
+    if request.method == "GET":
+        form.school_ids.data = initiative.school_ids
+        form.pillars.data, form.helix_components.data = initiative.pillars, initiative.helix_components
+        form.owner_id.data = initiative.owner_id
+        form.out_initiative_id.data = initiative.out_initiative_id or 0
+        form.out_practice.data, form.out_due_on.data = initiative.out_practice, initiative.out_due_on
+        form.out_done_on.data = initiative.out_done_on
+        form.version.data = initiative.version
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            initiatives.update_initiative(
+                db.session, user, initiative, version, title=form.title.data,
+                school_ids=form.school_ids.data, owner_id=form.owner_id.data or user.id,
+                pillars=form.pillars.data or [], helix_components=form.helix_components.data or [],
+                one_out=form.one_out(),
+                **{f: getattr(form, f).data or "" for f in initiatives.TEXT_FIELDS if f != "title"})
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.code == "stale_version":
+                flash("Someone else changed this initiative while you were editing. "
+                      "Your changes are still in the form: check the current version "
+                      "in another tab, then save again.", "error")
+                form.version.data = db.session.get(Initiative, initiative_id).version
+            else:
+                show_errors(form, error)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("pages.initiative_detail", initiative_id=initiative.id))
+    return render_template("pages/initiative_form.html", form=form, initiative=initiative)

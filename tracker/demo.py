@@ -1,0 +1,254 @@
+"""The demo trust: a realistic fictional multi-academy trust that makes every page worth a look.
+
+``seed`` is idempotent: it does nothing when the demo trust is already there.
+``size="large"`` builds a trust of 120 schools and thousands of initiatives for the benchmarks.
+"""
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tracker.clock import today
+from tracker.models import (Allocation, DeimplementationReview, Expert, Initiative, InitiativeTag,
+                            Measure, MeasurePoint, Milestone, PdsaCycle, School, Transition,
+                            TrustPolicy, Update, User)
+from tracker.models.base import utcnow
+from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
+from tracker.passwords import hash_password
+
+DEMO_PASSWORD = "Northfield-demo-2026"
+
+SCHOOLS = [
+    ("Northfield Primary Academy", "DEMO01", "primary", "can_support"),
+    ("Riverside Infant and Junior School", "DEMO02", "primary", "can_support"),
+    ("Oakwood Primary", "DEMO03", "primary", "stable"),
+    ("St Aidan's CE Primary", "DEMO04", "primary", "needs_support"),
+    ("Northfield High School", "DEMO05", "secondary", "can_support"),
+    ("Castlegate Academy", "DEMO06", "secondary", "stable"),
+    ("Millbrook School", "DEMO07", "secondary", "needs_support"),
+    ("Hollins All-Through School", "DEMO08", "all_through", "can_support"),
+    ("Bridgeway Special School", "DEMO09", "special", "stable"),
+    ("The Beacon Centre", "DEMO10", "alternative", "stable"),
+    ("Northfield Sixth Form College", "DEMO11", "post16", "can_support"),
+]
+
+#: (email local part, name, role, school URNs)
+PEOPLE = [
+    ("admin", "Alex Admin", "admin", []),
+    ("central", "Priya Central", "central_team", []),
+    ("board", "Bernard Board", "viewer", []),
+    ("head.northfield", "Helen Hughes", "school_lead", ["DEMO01"]),
+    ("head.stAidans", "Samuel Okafor", "school_lead", ["DEMO04"]),
+    ("head.millbrook", "Rachel Green", "school_lead", ["DEMO07"]),
+    ("head.castlegate", "Imran Shah", "school_lead", ["DEMO06", "DEMO05"]),
+    ("lead.reading", "Laura Reid", "project_lead", ["DEMO01", "DEMO02", "DEMO03", "DEMO04"]),
+    ("lead.maths", "Tom Mathers", "project_lead", ["DEMO05", "DEMO06", "DEMO07"]),
+    ("lead.attendance", "Grace Adeyemi", "project_lead", ["DEMO04", "DEMO07"]),
+    ("lead.send", "Owen Price", "project_lead", ["DEMO09", "DEMO10", "DEMO08"]),
+    ("viewer.millbrook", "Valerie Governor", "viewer", ["DEMO07"]),
+]
+
+THEMES = [
+    ("Daily phonics catch-up", "Year 1 phonics screening pass rate fell to 68% against 79% nationally.",
+     "EEF Improving Literacy in KS1: systematic phonics, small-group tuition.",
+     "Phonics screening pass rate", "%", True, 68, 82),
+    ("Reciprocal reading in Key Stage 2", "Reading comprehension scores lag writing by a term in Y5–6.",
+     "EEF toolkit: reading comprehension strategies +6 months.",
+     "Pupils at expected standard in reading", "%", True, 61, 75),
+    ("Mastery maths in Key Stage 3", "Year 7 baseline shows gaps in fractions and proportional reasoning.",
+     "EEF Improving Mathematics in KS2/3: manipulatives and explicit instruction.",
+     "Y7 maths assessment average", "%", True, 54, 65),
+    ("Attendance first-day calling", "Persistent absence at 27%, highest among disadvantaged pupils.",
+     "DfE Working together to improve school attendance; EEF attendance interventions review.",
+     "Attendance", "%", True, 90.5, 94),
+    ("Behaviour: consistent routines", "Behaviour incidents rising since autumn, concentrated in Y8.",
+     "EEF Improving Behaviour in Schools: know and understand your pupils; teach behaviour.",
+     "Behaviour incidents per week", "incidents", False, 42, 25),
+    ("Metacognition in science", "Pupils cannot explain their revision approaches; mock results flat.",
+     "EEF Metacognition and Self-regulated Learning guidance.",
+     "Science mock average grade", "grade", True, 4.1, 5.0),
+    ("Oracy across the curriculum", "Disadvantaged pupils speak least in lessons (lesson drop-ins).",
+     "EEF oral language interventions +6 months; Voice 21 benchmarks.",
+     "Pupils contributing in lesson drop-ins", "%", True, 38, 60),
+    ("Adaptive teaching for SEND", "SEND pupils' progress below peers in every core subject.",
+     "EEF SEND in Mainstream Schools: high-quality teaching first.",
+     "SEND pupils on track", "%", True, 44, 60),
+    ("Feedback without marking overload", "Teacher workload survey: marking is the top burden.",
+     "EEF Teacher Feedback to Improve Pupil Learning guidance.",
+     "Teachers reporting manageable workload", "%", True, 41, 70),
+    ("Retrieval practice starters", "Knowledge retention weak in end-of-unit quizzes.",
+     "EEF cognitive science in the classroom review.",
+     "End-of-unit quiz average", "%", True, 58, 70),
+]
+
+SPECIALISMS = [["maths"], ["maths", "numeracy"], ["early reading", "phonics"], ["english", "oracy"],
+               ["science"], ["send"], ["behaviour", "attendance"], ["leadership"],
+               ["maths", "leadership"], ["history", "curriculum"], ["early years"], ["computing"]]
+EXPERT_NAMES = ["Maya Patel", "Joe Fletcher", "Ellie Robinson", "Kwame Mensah", "Sophie Turner",
+                "Daniel Brooks", "Hannah Lee", "Marcus Bell", "Zara Ahmed", "Chris Nolan",
+                "Nina Kowalska", "Peter Walsh"]
+
+
+def seed(session, size="normal"):
+    """Create the demo trust unless it exists. Returns a line saying what it did."""
+    if session.execute(select(School.id).where(School.urn == "DEMO01")).first():
+        return "The demo trust is already loaded; nothing changed.\n" + sign_ins()
+    rng = random.Random(2026)
+    now = today()
+    if session.get(TrustPolicy, 1) is None:
+        session.add(TrustPolicy(id=1, mode="cap", max_active_initiatives=5, out_grace_days=14,
+                                review_interval_days=90))
+    schools = _schools(session, size, rng)
+    people = _people(session, schools, size)
+    experts = _experts(session, schools, size, rng)
+    count = 36 if size == "normal" else 3000
+    initiatives = [_initiative(session, i, rng, schools, people, now) for i in range(count)]
+    session.flush()
+    for initiative in initiatives:
+        _progress(session, initiative, rng, people, now)
+    _allocations(session, experts, initiatives, rng, now)
+    session.flush()
+    return (f"Loaded the demo trust: {len(schools)} schools, {len(people['all'])} people, "
+            f"{len(experts)} experts, {len(initiatives)} initiatives.\n" + sign_ins())
+
+
+def sign_ins():
+    """The demo sign-ins, one line each, for the run command to print."""
+    lines = "\n".join(f"  {role:13} {local.lower()}@demo.trust" for local, _, role, _ in PEOPLE)
+    return f"Sign in with any of these (password {DEMO_PASSWORD}):\n{lines}"
+
+
+def _schools(session, size, rng):
+    rows = [School(name=n, urn=u, phase=p, support_status=s) for n, u, p, s in SCHOOLS]
+    if size == "large":
+        phases = ["primary"] * 6 + ["secondary"] * 3 + ["special", "all_through"]
+        statuses = ["can_support", "stable", "stable", "needs_support"]
+        rows += [School(name=f"Demo School {i:03}", urn=f"DEMOL{i:03}", phase=rng.choice(phases),
+                        support_status=rng.choice(statuses)) for i in range(12, 121)]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def _people(session, schools, size):
+    by_urn = {s.urn: s for s in schools}
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash: Argon2 is slow on purpose
+    everyone = [User(email=f"{local.lower()}@demo.trust", name=name, role=role,
+                     password_hash=password_hash, schools=[by_urn[u] for u in urns])
+                for local, name, role, urns in PEOPLE]
+    if size == "large":
+        for i, school in enumerate(schools[len(SCHOOLS):]):
+            everyone.append(User(email=f"lead{i:03}@demo.trust", name=f"Project Lead {i:03}",
+                                 role="project_lead", password_hash=password_hash, schools=[school]))
+            everyone.append(User(email=f"head{i:03}@demo.trust", name=f"Head Teacher {i:03}",
+                                 role="school_lead", password_hash=password_hash, schools=[school]))
+    session.add_all(everyone)
+    session.flush()
+    leads = [u for u in everyone if u.role == "project_lead"]
+    return {"all": everyone, "leads": leads}
+
+
+def _experts(session, schools, size, rng):
+    names = EXPERT_NAMES if size == "normal" else [f"Expert {i:03}" for i in range(150)]
+    supporting = [s for s in schools if s.support_status == "can_support"]
+    experts = [Expert(name=n, email=f"expert{i}@demo.trust", specialisms=SPECIALISMS[i % len(SPECIALISMS)],
+                      home_school_id=rng.choice(supporting).id, days_per_week=rng.choice([1, 2, 2, 3, 0.5]))
+               for i, n in enumerate(names)]
+    session.add_all(experts)
+    session.flush()
+    return experts
+
+
+def _initiative(session, i, rng, schools, people, now):
+    theme = THEMES[i % len(THEMES)]
+    owner = rng.choice(people["leads"])
+    own_schools = owner.schools or schools[:1]
+    chosen = own_schools if i % 7 == 0 else [rng.choice(own_schools)]
+    phase = ["explore", "prepare", "deliver", "deliver", "sustain", "prepare"][i % 6]
+    status = "active"
+    if i % 11 == 10:
+        status = rng.choice(["completed", "deimplemented", "rejected"])
+        phase = "explore" if status == "rejected" else "deliver"
+    started = now - timedelta(days=rng.randint(60, 400))
+    initiative = Initiative(
+        title=theme[0] if i < len(THEMES) else f"{theme[0]} ({chosen[0].name.split()[0]})",
+        problem=theme[1], evidence=theme[2] if phase != "explore" or i % 2 else "",
+        intended_outcomes=f"{theme[3]} rises from {theme[5]} to {theme[6]}{theme[4] if theme[4] == '%' else ''}.",
+        active_ingredients=("Short daily sessions; fidelity checks by the lead; coaching every fortnight."
+                            if phase in ("deliver", "sustain") else ""),
+        owner=owner, schools=chosen, phase=phase, status=status,
+        scope="school" if len(chosen) == 1 else "schools", phase_since=started + timedelta(days=40),
+        ended_on=now - timedelta(days=rng.randint(1, 60)) if status != "active" else None)
+    initiative.tags = [InitiativeTag(framework="pillar", code=c) for c in rng.sample(PILLARS, 2)] + \
+        [InitiativeTag(framework="helix", code=c) for c in rng.sample(HELIX_COMPONENTS, 2)]
+    session.add(initiative)
+    return initiative
+
+
+def _progress(session, initiative, rng, people, now):
+    """Milestones, updates, a measure with points, PDSA cycles, transitions and a review."""
+    theme = next(t for t in THEMES if initiative.title.startswith(t[0]))
+    start = initiative.phase_since - timedelta(days=40)
+    order = ["explore", "prepare", "deliver", "sustain"]
+    for step, phase in enumerate(order[1:order.index(initiative.phase) + 1], start=1):
+        session.add(Transition(initiative_id=initiative.id, from_phase=order[step - 1], to_phase=phase,
+                               user_id=initiative.owner_id, reason=None))
+    for k in range(4):
+        due = start + timedelta(days=30 * (k + 1))
+        done = due - timedelta(days=rng.randint(0, 5)) if due < now - timedelta(days=10) and k < 3 else None
+        session.add(Milestone(initiative_id=initiative.id, owner_id=initiative.owner_id, due_on=due,
+                              done_on=done, title=["Baseline data collected", "Staff training delivered",
+                                                   "First fidelity check", "Mid-point review"][k]))
+    rag = None
+    for k in range(rng.randint(1, 4)):
+        rag = rng.choice(["green", "green", "amber", "red"])
+        session.add(Update(initiative_id=initiative.id, author_id=initiative.owner_id, rag=rag,
+                           narrative=rng.choice([
+                               "Sessions running in all classes; two staff need more coaching.",
+                               "Fidelity check found routines slipping on Fridays; adjusted timetable.",
+                               "Early data encouraging; pupil voice positive.",
+                               "Staff absence delayed the second training session."]),
+                           created_at=utcnow() - timedelta(days=14 * (3 - k))))
+    initiative.rag = rag
+    initiative.last_update_at = utcnow() - timedelta(days=rng.randint(1, 40))
+    if initiative.phase in ("prepare", "deliver", "sustain"):
+        name, unit, higher, baseline, target = theme[3:8]
+        measure = Measure(initiative_id=initiative.id, name=name, unit=unit, higher_is_better=higher,
+                          baseline=baseline, target=target, kind="outcome")
+        session.add(measure)
+        session.flush()
+        value, step = float(baseline), (target - baseline) / 30
+        for week in range(rng.randint(12, 24)):
+            value += step * (1 if week > 8 else 0.2) + rng.uniform(-1, 1) * abs(step) * 3
+            session.add(MeasurePoint(measure_id=measure.id, on=start + timedelta(weeks=week),
+                                     value=round(value, 1)))
+    if initiative.phase in ("deliver", "sustain"):
+        stages = ["study", "act", "closed"] if initiative.phase == "sustain" else ["do", "plan", "study"]
+        for k, stage in enumerate(stages):
+            session.add(PdsaCycle(
+                initiative_id=initiative.id, owner_id=initiative.owner_id, stage=stage,
+                title=f"Cycle {k + 1}: try it with one class", question="Will a 10-minute daily slot work?",
+                prediction="At least 80% of sessions happen as planned.",
+                do_notes="Ran for two weeks." if stage != "plan" else "",
+                study_notes="84% of sessions happened; Friday slots missed." if stage in ("act", "closed") else "",
+                act_decision="adapt" if stage == "closed" else None,
+                stage_since=now - timedelta(days=rng.randint(3, 50))))
+        session.add(DeimplementationReview(initiative_id=initiative.id,
+                                           due_on=initiative.phase_since + timedelta(days=90)))
+
+
+def _allocations(session, experts, initiatives, rng, now):
+    delivering = [i for i in initiatives if i.phase == "deliver" and i.status == "active"]
+    monday = now - timedelta(days=now.weekday())
+    for expert in experts:
+        for _ in range(2):
+            target = rng.choice(delivering)
+            starts = monday + timedelta(weeks=rng.randint(-4, 6))
+            session.add(Allocation(expert_id=expert.id, school_id=target.schools[0].id,
+                                   initiative_id=target.id, starts_on=starts,
+                                   ends_on=starts + timedelta(weeks=rng.randint(2, 8), days=4),
+                                   days_per_week=min(expert.days_per_week, 0.5),
+                                   status=rng.choice(["planned", "confirmed"])))
+
+
+__all__ = ["seed", "DEMO_PASSWORD"]

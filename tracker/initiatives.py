@@ -1,0 +1,187 @@
+"""Initiatives: starting one, editing its plan, naming its "one out", and finding them.
+
+Phase and status change only through tracker.lifecycle (gates and history); here
+are the fields a project lead edits while planning.
+"""
+from tracker.clock import today
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from tracker import permissions
+from tracker.errors import Invalid, NotFound, check_version
+from tracker.models import Initiative, InitiativeTag, School, User, initiative_schools
+from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
+
+TEXT_FIELDS = ("title", "problem", "evidence", "intended_outcomes", "active_ingredients",
+               "implementation_strategies")
+
+
+def with_details(stmt):
+    """Eager-load what a list or page shows, so the query count does not grow with the rows."""
+    return stmt.options(selectinload(Initiative.schools), selectinload(Initiative.tags),
+                        joinedload(Initiative.owner), joinedload(Initiative.out_initiative))
+
+
+def find_initiatives(user, *, school_id=None, phase=None, status=None, rag=None, owner_id=None,
+                     pillar=None, helix_component=None, q=None):
+    """A select of the initiatives ``user`` can see, narrowed by the given filters."""
+    stmt = permissions.visible_initiatives(select(Initiative), user)
+    if school_id is not None:
+        stmt = stmt.where(exists(select(initiative_schools.c.initiative_id).where(
+            initiative_schools.c.initiative_id == Initiative.id,
+            initiative_schools.c.school_id == school_id)))
+    for column, value in ((Initiative.phase, phase), (Initiative.status, status),
+                          (Initiative.rag, rag), (Initiative.owner_id, owner_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    for framework, code in (("pillar", pillar), ("helix", helix_component)):
+        if code is not None:
+            stmt = stmt.where(exists(select(InitiativeTag.code).where(
+                InitiativeTag.initiative_id == Initiative.id,
+                InitiativeTag.framework == framework, InitiativeTag.code == code)))
+    if q:
+        pattern = f"%{q.lower()}%"
+        stmt = stmt.where(or_(*(getattr(Initiative, f).ilike(pattern)
+                                for f in ("title", "problem", "evidence"))))
+    return with_details(stmt.order_by(Initiative.id))
+
+
+def one_out_of(initiative):
+    """The API's ``one_out`` value: null, or what the initiative will stop and by when."""
+    if not initiative.has_out:
+        return None
+    done_on = initiative.out_done_on
+    if initiative.out_initiative_id is not None and initiative.out_done:
+        done_on = initiative.out_initiative.ended_on
+    return {"initiative_id": initiative.out_initiative_id, "practice": initiative.out_practice,
+            "due_on": initiative.out_due_on, "done_on": done_on}
+
+
+def _owner(session, owner_id):
+    owner = session.get(User, owner_id) if owner_id and owner_id < 2**63 else None
+    if owner is None or not owner.active:
+        raise Invalid("Unknown owner.", fields={"owner_id": ["No active person with this id."]})
+    return owner
+
+
+def _schools(session, actor, school_ids):
+    if not school_ids:
+        raise Invalid("An initiative belongs to at least one school.",
+                      fields={"school_ids": ["Choose at least one school."]})
+    found = session.execute(select(School).where(School.id.in_(set(school_ids)))).scalars().all()
+    unknown = sorted(set(school_ids) - {s.id for s in found})
+    hidden = [s.id for s in found if not permissions.can_see_school(actor, s.id)]
+    if unknown or hidden:
+        raise Invalid("Unknown school.", fields={"school_ids": [
+            f"No school with id {i}." for i in sorted(unknown + hidden)]})
+    return found
+
+
+def _set_tags(initiative, framework, codes, allowed):
+    bad = sorted(set(codes) - set(allowed))
+    if bad:
+        field = "pillars" if framework == "pillar" else "helix_components"
+        raise Invalid("Unknown tag.", fields={field: [f"Not one of the choices: {', '.join(bad)}."]})
+    keep = [t for t in initiative.tags if t.framework != framework]
+    current = {t.code: t for t in initiative.tags if t.framework == framework}
+    initiative.tags = keep + [current.get(c) or InitiativeTag(framework=framework, code=c)
+                              for c in sorted(set(codes))]
+
+
+def set_one_out(session, actor, initiative, one_out):
+    """Name what ``initiative`` will stop (or clear it with None).
+
+    The out is another initiative the actor can see, in one of this initiative's
+    schools, or a named practice; either way with a due date.
+    """
+    if one_out is None:
+        initiative.out_initiative_id = initiative.out_practice = None
+        initiative.out_due_on = initiative.out_done_on = None
+        return
+    target_id, practice = one_out.get("initiative_id"), (one_out.get("practice") or "").strip()
+    problems = {}
+    if target_id is None and not practice:
+        problems["one_out"] = ["Name the initiative or the practice that will stop."]
+    if one_out.get("due_on") is None:
+        problems["one_out.due_on"] = ["Say by when it will stop."]
+    if target_id is not None:
+        target = session.get(Initiative, target_id) if target_id < 2**63 else None
+        if target is None or not permissions.can_see_initiative(actor, target):
+            problems["one_out.initiative_id"] = ["No such initiative."]
+        elif target.id == initiative.id:
+            problems["one_out.initiative_id"] = ["An initiative cannot replace itself."]
+        elif not set(target.school_ids) & set(initiative.school_ids):
+            problems["one_out.initiative_id"] = ["The initiative to stop must be in one of this initiative's schools."]
+    if problems:
+        raise Invalid("The one out is not valid.", fields=problems)
+    initiative.out_initiative_id = target_id
+    initiative.out_initiative = session.get(Initiative, target_id) if target_id else None
+    initiative.out_practice = practice or None
+    initiative.out_due_on = one_out["due_on"]
+    initiative.out_done_on = one_out.get("done_on") if target_id is None else None
+
+
+def create_initiative(session, actor, *, title, school_ids, owner_id=None, pillars=(),
+                      helix_components=(), one_out=None, scope=None, **texts):
+    """Start an initiative in Explore. Raises Forbidden outside the actor's schools."""
+    schools = _schools(session, actor, school_ids)
+    permissions.require(actor, permissions.CREATE, school_ids=[s.id for s in schools])
+    owner = _owner(session, owner_id) if owner_id else actor
+    initiative = Initiative(title=title.strip(), owner=owner, schools=schools, phase="explore",
+                            status="active", phase_since=today(),
+                            scope=scope or ("school" if len(schools) == 1 else "schools"),
+                            **{k: v for k, v in texts.items() if k in TEXT_FIELDS})
+    session.add(initiative)
+    _set_tags(initiative, "pillar", pillars, PILLARS)
+    _set_tags(initiative, "helix", helix_components, HELIX_COMPONENTS)
+    session.flush()
+    if one_out is not None:
+        set_one_out(session, actor, initiative, one_out)
+        session.flush()
+    return initiative
+
+
+def update_initiative(session, actor, initiative, version, **changes):
+    """Edit the plan's fields. ``version`` must be the one the actor read (else StaleVersion)."""
+    permissions.require(actor, permissions.WRITE, initiative)
+    check_version(initiative, version)
+    if "school_ids" in changes:
+        schools = _schools(session, actor, changes.pop("school_ids"))
+        added = {s.id for s in schools} - set(initiative.school_ids)
+        if added and actor.role != "admin" and not added <= set(actor.school_ids):
+            raise Invalid("You can only add your own schools.",
+                          fields={"school_ids": ["You can only add your own schools."]})
+        initiative.schools = schools
+    if "owner_id" in changes:
+        initiative.owner = _owner(session, changes.pop("owner_id"))
+    if "pillars" in changes:
+        _set_tags(initiative, "pillar", changes.pop("pillars"), PILLARS)
+    if "helix_components" in changes:
+        _set_tags(initiative, "helix", changes.pop("helix_components"), HELIX_COMPONENTS)
+    if "one_out" in changes:
+        set_one_out(session, actor, initiative, changes.pop("one_out"))
+    if "scope" in changes:
+        initiative.scope = changes.pop("scope")
+    for key in TEXT_FIELDS:
+        if key in changes:
+            setattr(initiative, key, changes[key].strip() if key == "title" else changes[key])
+    session.flush()
+    return initiative
+
+
+def get_visible(session, user, initiative_id):
+    """An initiative ``user`` may see, or NotFound."""
+    return permissions.get_initiative(session, user, initiative_id)
+
+
+__all__ = ["create_initiative", "update_initiative", "find_initiatives", "set_one_out",
+           "one_out_of", "get_visible", "with_details", "NotFound"]
+
+
+def my_initiatives(user):
+    """What the home page lists: a project lead's own, a school lead's schools', else all active."""
+    stmt = find_initiatives(user)
+    if user.role == "project_lead":
+        return stmt.where(Initiative.owner_id == user.id)
+    return stmt.where(Initiative.status == "active")

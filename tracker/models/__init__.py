@@ -1,0 +1,20 @@
+"""Every model, importable from one place (Alembic reads the metadata from here)."""
+from tracker.models.audit import AuditEntry
+from tracker.models.base import Base
+from tracker.models.capacity import Allocation, Expert, Unavailability
+from tracker.models.initiative import (Initiative, InitiativeTag, Milestone, Transition, Update,
+                                       initiative_schools)
+from tracker.models.measure import Measure, MeasurePoint
+from tracker.models.outbox import JobLease, OutboxMessage
+from tracker.models.pdsa import PdsaCycle
+from tracker.models.policy import TrustPolicy
+from tracker.models.review import DeimplementationReview
+from tracker.models.school import School
+from tracker.models.user import ApiToken, User, user_schools
+
+__all__ = [
+    "AuditEntry", "Allocation", "ApiToken", "Base", "DeimplementationReview", "Expert",
+    "Initiative", "InitiativeTag", "JobLease", "Measure", "MeasurePoint", "Milestone",
+    "OutboxMessage", "PdsaCycle", "School", "Transition", "TrustPolicy", "Unavailability",
+    "Update", "User", "initiative_schools", "user_schools",
+]

@@ -1,0 +1,79 @@
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.models.base import Base, UTCDateTime, enum_check, utcnow
+from tracker.models.school import School
+
+ROLES = ("admin", "central_team", "school_lead", "project_lead", "viewer")
+
+user_schools = Table(
+    "user_schools",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("school_id", ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(enum_check("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased, so sign-in is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: A deactivated person keeps their records but can no longer sign in or use a token.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Bumped at sign-out and deactivation: sessions that carry an older value are void.
+    session_generation: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    #: Which nudges and digests this person wants, and how often (see tracker.nudges).
+    notification_prefs: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+
+    schools: Mapped[list[School]] = relationship(secondary=user_schools, order_by=School.name)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def school_ids(self):
+        return [s.id for s in self.schools]
+
+    # Flask-Login's protocol: the id carries the session generation, so bumping it
+    # signs out every session of this person on every web host at once.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return f"{self.id}:{self.session_generation}"
+
+    def __repr__(self):
+        return f"<User {self.email} {self.role}>"
+
+
+class ApiToken(Base):
+    """A bearer token for the API. Only a SHA-256 digest of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="api")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

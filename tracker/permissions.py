@@ -1,0 +1,123 @@
+"""Who may do what, in one place. The API, the pages, the CLI and the jobs all ask here.
+
+Roles (API.md):
+- ``admin``: everything.
+- ``central_team``: reads everything; manages experts and allocations.
+- ``school_lead``: reads and writes the initiatives of their schools, moves their
+  phases, decides their reviews.
+- ``project_lead``: reads their schools' initiatives, creates initiatives in their
+  schools, writes the ones they own.
+- ``viewer``: reads their schools; a viewer with no school reads the whole trust.
+
+School scope is the rule under all of them: a person sees nothing of a school that
+is not theirs, and a record they may not see is reported as not found.
+"""
+from sqlalchemy import exists, or_, select
+
+from tracker.errors import Forbidden, NotFound
+from tracker.models import Initiative, initiative_schools
+
+READ = "read"
+CREATE = "create"
+WRITE = "write"
+MOVE_PHASE = "move_phase"
+DECIDE_REVIEW = "decide_review"
+ALLOCATE = "allocate"
+ADMINISTER = "administer"
+
+
+def sees_whole_trust(user):
+    return user.role in ("admin", "central_team") or (user.role == "viewer" and not user.schools)
+
+
+def visible_school_ids(user):
+    """The ids of the schools this person may see, or None for every school."""
+    return None if sees_whole_trust(user) else set(user.school_ids)
+
+
+def can_see_school(user, school_id):
+    ids = visible_school_ids(user)
+    return ids is None or school_id in ids
+
+
+def visible_initiatives(stmt, user):
+    """Narrow a ``select(Initiative)`` to the initiatives this person may see."""
+    ids = visible_school_ids(user)
+    if ids is None:
+        return stmt
+    in_my_schools = exists(
+        select(initiative_schools.c.initiative_id).where(
+            initiative_schools.c.initiative_id == Initiative.id,
+            initiative_schools.c.school_id.in_(ids or [-1])))
+    return stmt.where(or_(in_my_schools, Initiative.owner_id == user.id))
+
+
+def can_see_initiative(user, initiative):
+    ids = visible_school_ids(user)
+    if ids is None or initiative.owner_id == user.id:
+        return True
+    return bool(ids & set(initiative.school_ids))
+
+
+def can(user, action, initiative=None, school_ids=None):
+    """Whether ``user`` may do ``action``, to ``initiative`` or in ``school_ids``.
+
+    ``initiative`` actions assume the caller has checked visibility (see get_initiative).
+    """
+    if user.role == "admin":
+        return True
+    if action == READ:
+        return initiative is None or can_see_initiative(user, initiative)
+    if action == ALLOCATE:
+        return user.role == "central_team"
+    if action == ADMINISTER:
+        return False
+    if action == CREATE:
+        mine = set(user.school_ids)
+        return (user.role in ("school_lead", "project_lead")
+                and bool(school_ids) and set(school_ids) <= mine)
+    if initiative is None:
+        return False
+    leads_a_school = user.role == "school_lead" and bool(
+        set(user.school_ids) & set(initiative.school_ids))
+    if action in (MOVE_PHASE, DECIDE_REVIEW):
+        return leads_a_school
+    if action == WRITE:
+        return leads_a_school or (user.role == "project_lead" and initiative.owner_id == user.id)
+    return False
+
+
+def get_initiative(session, user, initiative_id, action=READ):
+    """The initiative, if ``user`` may do ``action`` to it.
+
+    Raises NotFound when it does not exist or the user may not see it, and
+    Forbidden when they may see it but not do ``action``.
+    """
+    initiative = session.get(Initiative, initiative_id) if _is_id(initiative_id) else None
+    if initiative is None or not can_see_initiative(user, initiative):
+        raise NotFound("No such initiative.")
+    require(user, action, initiative)
+    return initiative
+
+
+def require(user, action, initiative=None, school_ids=None):
+    """Raise Forbidden unless ``can(...)``."""
+    if not can(user, action, initiative=initiative, school_ids=school_ids):
+        raise Forbidden(_refusal(action))
+
+
+def _refusal(action):
+    return {
+        READ: "You cannot see this.",
+        CREATE: "You can only start initiatives in your own schools.",
+        WRITE: "Only the initiative's owner, its school lead or an admin can change it.",
+        MOVE_PHASE: "Only the school lead or an admin can move an initiative between phases.",
+        DECIDE_REVIEW: "Only the school lead or an admin can decide a review.",
+        ALLOCATE: "Only the central team or an admin can allocate experts.",
+        ADMINISTER: "Only an admin can do this.",
+    }.get(action, "You are not allowed to do this.")
+
+
+def _is_id(value):
+    # Ids beyond a 64-bit integer would overflow the database driver, not miss a row.
+    return isinstance(value, int) and 0 < value < 2**63

@@ -1,0 +1,48 @@
+"""Schools: set up and changed by admins, read within each person's scope."""
+from sqlalchemy import select
+
+from tracker import permissions
+from tracker.errors import Invalid, NotFound, check_version
+from tracker.models import School
+
+EDITABLE = ("name", "urn", "phase", "support_status", "max_active_initiatives")
+
+
+def visible_schools(user):
+    stmt = select(School).order_by(School.name)
+    ids = permissions.visible_school_ids(user)
+    return stmt if ids is None else stmt.where(School.id.in_(ids or [-1]))
+
+
+def get_school(session, user, school_id):
+    school = session.get(School, school_id) if 0 < school_id < 2**63 else None
+    if school is None or not permissions.can_see_school(user, school.id):
+        raise NotFound("No such school.")
+    return school
+
+
+def _check_urn_free(session, urn, school_id=None):
+    other = session.execute(select(School.id).where(School.urn == urn)).scalar_one_or_none()
+    if other is not None and other != school_id:
+        raise Invalid("Another school has this URN.", fields={"urn": ["This URN is already in use."]})
+
+
+def create_school(session, actor, **values):
+    permissions.require(actor, permissions.ADMINISTER)
+    _check_urn_free(session, values["urn"])
+    school = School(**{k: v for k, v in values.items() if k in EDITABLE})
+    session.add(school)
+    session.flush()
+    return school
+
+
+def update_school(session, actor, school, version, **changes):
+    permissions.require(actor, permissions.ADMINISTER)
+    check_version(school, version)
+    if "urn" in changes:
+        _check_urn_free(session, changes["urn"], school.id)
+    for key, value in changes.items():
+        if key in EDITABLE:
+            setattr(school, key, value)
+    session.flush()
+    return school
