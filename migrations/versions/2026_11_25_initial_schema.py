@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b3a04840bc2f
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 21:22:52.797504
+Create Date: 2026-11-25 21:25:15.674542
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b3a04840bc2f'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
