@@ -63,7 +63,7 @@ def register_errorhandlers(app):
         if wants_json():
             from tracker.blueprints.api.errors import http_error_response
             return http_error_response(error)
-        if error.code in (403, 404, 405, 413, 429):
+        if error.code in (403, 404, 405, 409, 413, 429):
             return render_template(f"errors/{error.code}.html", error=error), error.code
         return error
 

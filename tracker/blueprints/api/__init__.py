@@ -18,20 +18,19 @@ class Api(SmorestApi):
         """The app's own handler speaks API.md's error shape; flask-smorest's would not."""
 
 
-api = Api()
-
-
 def init_api(app):
     from tracker.blueprints.api import audit, initiatives, schools, tokens, users
 
+    # One Api per app: the OpenAPI document belongs to the app it describes.
+    api = Api()
     api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     for module in (tokens, schools, users, initiatives, audit):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no cross-site request to forge
-        errors.register(module.blp)
         api.register_blueprint(module.blp)
+    errors.register(app)
 
     app.before_request(authenticate_api_request)
 

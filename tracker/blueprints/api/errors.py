@@ -1,6 +1,6 @@
 """One JSON error shape for the whole API (API.md):
 ``{"error": {"code", "message", "fields"?, "missing"?}}``."""
-from flask import jsonify
+from flask import abort, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -79,16 +79,32 @@ def http_error_response(error):
     return response
 
 
-def register(blueprint_or_app):
-    blueprint_or_app.register_error_handler(errors.DomainError, domain_error_response)
+def register(app):
+    """Domain errors become API.md's JSON body under /api/, and the 404 or 403 page elsewhere
+    (pages catch the errors they can show beside a field before they get here)."""
 
-    @blueprint_or_app.errorhandler(StaleDataError)
+    @app.errorhandler(errors.DomainError)
+    def domain_error(error):
+        if request.path.startswith("/api/"):
+            return domain_error_response(error)
+        db.session.rollback()
+        if isinstance(error, errors.NotFound):
+            abort(404)
+        if isinstance(error, errors.Forbidden):
+            abort(403, description=error.message)
+        raise error
+
+    @app.errorhandler(StaleDataError)
     def stale(_error):
         db.session.rollback()
-        return domain_error_response(errors.StaleVersion())
+        if request.path.startswith("/api/"):
+            return domain_error_response(errors.StaleVersion())
+        abort(409)
 
-    @blueprint_or_app.errorhandler(IntegrityError)
-    def integrity(_error):
+    @app.errorhandler(IntegrityError)
+    def integrity(error):
         # A race the domain checks could not see (two clients creating the same URN).
         db.session.rollback()
-        return error_response(409, "conflict", "This conflicts with a record that already exists.")
+        if request.path.startswith("/api/"):
+            return error_response(409, "conflict", "This conflicts with a record that already exists.")
+        raise error
