@@ -76,6 +76,14 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed sign-ins (page and POST /api/v1/tokens) per account and per address. Several
+    # windows: a burst is slowed at once, a long campaign refused for longer. A school shares
+    # one address among many staff, so the address allows more than one account does.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
+    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT",
+                                              "30 per minute;200 per hour")
+    #: An admin-issued password reset link works once, for this long.
+    PASSWORD_RESET_HOURS = _int("PASSWORD_RESET_HOURS", 24)
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -84,6 +92,34 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
+    MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 20)
+    # A failed send waits MAIL_RETRY_SECONDS, doubling each time up to MAIL_RETRY_MAX_SECONDS;
+    # a message still unsent MAIL_GIVE_UP_HOURS after it was queued is marked failed for admins.
+    MAIL_RETRY_SECONDS = _int("MAIL_RETRY_SECONDS", 60)
+    MAIL_RETRY_MAX_SECONDS = _int("MAIL_RETRY_MAX_SECONDS", 3600)
+    MAIL_GIVE_UP_HOURS = _int("MAIL_GIVE_UP_HOURS", 48)
+
+    # The scheduler's jobs, as crontab lines in the trust's time zone (TRUST_TIMEZONE).
+    # Name weekdays (mon, fri): APScheduler counts a numeric day_of_week from Monday.
+    JOB_SCHEDULES = {
+        "nudges": os.environ.get("JOB_SCHEDULE_NUDGES", "0 7 * * *"),
+        "policy": os.environ.get("JOB_SCHEDULE_POLICY", "15 7 * * *"),
+        "capacity": os.environ.get("JOB_SCHEDULE_CAPACITY", "30 7 * * mon"),
+        "digest": os.environ.get("JOB_SCHEDULE_DIGEST", "0 16 * * fri"),
+        "outbox": os.environ.get("JOB_SCHEDULE_OUTBOX", "* * * * *"),
+    }
+    #: Milestones and reviews due within this many days are nudged as due soon.
+    NUDGE_DUE_SOON_DAYS = _int("NUDGE_DUE_SOON_DAYS", 7)
+    #: Overdue this many days, a milestone or review also goes to the school lead(s).
+    NUDGE_ESCALATE_AFTER_DAYS = _int("NUDGE_ESCALATE_AFTER_DAYS", 14)
+    #: An active initiative with no progress update for this many days is stale.
+    NUDGE_STALE_DAYS = _int("NUDGE_STALE_DAYS", 30)
+    #: A PDSA cycle in Do this long (or past its planned end) with no Study is stuck.
+    NUDGE_PDSA_DO_DAYS = _int("NUDGE_PDSA_DO_DAYS", 14)
+    #: A PDSA cycle in any other open stage this long is stuck.
+    NUDGE_PDSA_IDLE_DAYS = _int("NUDGE_PDSA_IDLE_DAYS", 30)
+    #: Weekday (0 = Monday) on which people who chose "weekly" get their nudges.
+    NUDGE_WEEKLY_DAY = _int("NUDGE_WEEKLY_DAY", 0)
 
     # flask-smorest writes the OpenAPI document from the same schemas that validate.
     API_TITLE = "tracker"

@@ -18,6 +18,8 @@ os.environ.setdefault("TRACKER_INSTANCE", _TMP)
 os.environ.setdefault("SECRET_KEY", "tests-only-" + uuid.uuid4().hex)
 
 import sqlalchemy as sa  # noqa: E402
+from flask import g, has_app_context  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
 
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db, limiter  # noqa: E402
@@ -28,6 +30,13 @@ BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "correct-horse-battery-staple-7"
 _PASSWORD_HASH = hash_password(PASSWORD)
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, _record):
+    # A test database need not survive a power cut: skipping fsync makes each commit cheap.
+    if type(dbapi_connection).__module__ == "sqlite3":
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
 
 
 def _postgres_url():
@@ -71,14 +80,31 @@ def make_app(database_url, **overrides):
     return create_app(config)
 
 
+class RequestIsolatingClient(FlaskClient):
+    """A test client whose requests do not share the signed-in user.
+
+    The ``app`` fixture keeps one app context open for the whole test, and Flask reuses it
+    for each request, so ``g`` would carry Flask-Login's cached user from one request (and
+    client) to the next. Production has a fresh context per request; so does this client.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _migrated_app(database_url):
     from flask_migrate import upgrade
 
     app = make_app(database_url)
+    app.test_client_class = RequestIsolatingClient
     with app.app_context():
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # before the database is dropped under its pooled connections
 
 
 def _empty_all_tables():

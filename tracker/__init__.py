@@ -3,6 +3,8 @@ import logging
 import uuid
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -40,6 +42,14 @@ def register_extensions(app):
     init_login(app)
 
 
+@event.listens_for(Engine, "connect")
+def _sqlite_keeps_foreign_keys(dbapi_connection, _record):
+    """SQLite ignores foreign keys (and ``ON DELETE CASCADE``) unless asked, per connection:
+    without this, deleting a measure would leave its points behind on the default database."""
+    if type(dbapi_connection).__module__ == "sqlite3":
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
 def register_blueprints(app):
     from tracker.blueprints.admin import bp as admin_bp
     from tracker.blueprints.api import init_api
@@ -60,6 +70,8 @@ def register_errorhandlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if error.code in (403, 404):
+            audit_refusal(error.code)
         if wants_json():
             from tracker.blueprints.api.errors import http_error_response
             return http_error_response(error)
@@ -82,6 +94,21 @@ def register_errorhandlers(app):
         return render_template("errors/500.html", reference=reference), 500
 
 
+def audit_refusal(status):
+    """Log a 403, or a 404 on a real route (a record the person may not see), for a signed-in
+    person or token. Unknown URLs are not logged: scanners would drown the log."""
+    from flask import g
+    from flask_login import current_user
+
+    from tracker.audit import record_refusal
+    from tracker.extensions import db
+
+    signed_in = getattr(g, "api_user", None) is not None or current_user.is_authenticated
+    routed = request.url_rule is not None and request.endpoint not in ("unknown_api_path", "static")
+    if signed_in and (status == 403 or routed):
+        record_refusal(db.session, status, request.method, request.path)
+
+
 def register_commands(app):
     from tracker.cli import register
 
@@ -89,6 +116,13 @@ def register_commands(app):
 
 
 def register_security_headers(app):
+    """Headers every answer carries; in production also HSTS and cookies sent only over HTTPS.
+
+    The ``Server`` header a WSGI server adds itself is outside Flask: gunicorn sends only
+    its name, never a version (docs/SECURITY.md)."""
+    if app.config["PRODUCTION"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault(
@@ -98,6 +132,11 @@ def register_security_headers(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if not request.path.startswith("/static/"):
+            # Pages and API answers hold personal data: no shared or back-button cache keeps them.
+            response.headers.setdefault("Cache-Control", "no-store")
         if app.config["PRODUCTION"]:
             response.headers.setdefault("Strict-Transport-Security",
                                         "max-age=31536000; includeSubDomains")

@@ -6,6 +6,7 @@ Domain code never writes audit rows for ordinary changes itself: it cannot forge
 Events that change no row (a sign-in, a refused request, an override) go through
 ``record_event``.
 """
+import logging
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import event, insert, inspect, select
@@ -18,7 +19,7 @@ from tracker.models.base import utcnow
 SECRET_COLUMNS = {"password_hash", "token_hash"}
 #: Bookkeeping that would drown the log.
 UNAUDITED = (AuditEntry, OutboxMessage, JobLease)
-IGNORED_COLUMNS = {"version", "last_used_at", "session_generation"}
+IGNORED_COLUMNS = {"version", "last_used_at", "last_login_at", "session_generation"}
 
 
 def acting_as(session, user, ip=None):
@@ -124,3 +125,19 @@ def audit_query(record_type=None, record_id=None, actor_id=None, action=None, si
         stmt = stmt.where(AuditEntry.at < datetime.combine(until + timedelta(days=1), time.min,
                                                            timezone.utc))
     return stmt
+
+
+def record_refusal(session, status, method, path):
+    """Log a refused request (403, or 404 from a lookup the person may not see) in its own commit.
+
+    Whatever the refused request had changed is rolled back first, so only the log entry
+    is committed. A failure to log never turns the refusal into a server error.
+    """
+    session.rollback()
+    try:
+        record_event(session, "access_refused", "requests", None,
+                     {"status": status, "method": method, "path": path[:200]})
+        session.commit()
+    except Exception:  # noqa: BLE001 - the refusal must still be answered
+        session.rollback()
+        logging.getLogger("tracker").exception("could not log a refused request")

@@ -33,14 +33,33 @@ def authenticate(db_session, email, password):
     return user
 
 
-def _digest(raw):
+def digest_secret(raw):
+    """What is stored for a token or reset link: a SHA-256 digest, never the secret itself.
+
+    The secrets carry 256 bits from a CSPRNG, so a fast hash is enough (no dictionary to try).
+    """
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def new_secret():
+    """256 bits from the operating system's CSPRNG, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def record_failed_sign_in(db_session, email, via):
+    """Log a refused sign-in, naming the account when one has this email (admins only read it)."""
+    from tracker.audit import record_event
+
+    email = normalise_email(email)[:254]
+    user_id = db_session.execute(select(User.id).where(User.email == email)).scalar_one_or_none()
+    record_event(db_session, "login_failed", "users", user_id, {"email": email, "via": via},
+                 actor_id=None)
 
 
 def issue_token(db_session, user, days, name="api"):
     """A new token for ``user``: returns (the secret, shown once; the stored ApiToken)."""
-    raw = secrets.token_urlsafe(32)  # 256 bits from the OS's CSPRNG
-    token = ApiToken(user_id=user.id, token_hash=_digest(raw), name=name,
+    raw = new_secret()
+    token = ApiToken(user_id=user.id, token_hash=digest_secret(raw), name=name,
                      expires_at=utcnow() + timedelta(days=days))
     db_session.add(token)
     db_session.flush()
@@ -52,7 +71,7 @@ def token_for(db_session, raw):
     if not raw or len(raw) > 200:
         return None
     token = db_session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _digest(raw))).scalar_one_or_none()
+        select(ApiToken).where(ApiToken.token_hash == digest_secret(raw))).scalar_one_or_none()
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
@@ -63,6 +82,41 @@ def token_for(db_session, raw):
 
 def revoke_token(token):
     token.revoked_at = token.revoked_at or utcnow()
+
+
+def tokens_of(user):
+    """A select of ``user``'s tokens, newest first (live, expired and revoked)."""
+    return select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+
+
+def revoke_token_by_id(db_session, actor, token_id):
+    """Revoke one token: the actor's own, or anyone's for an admin. NotFound otherwise."""
+    from tracker import permissions
+    from tracker.audit import record_event
+    from tracker.errors import NotFound
+
+    token = db_session.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
+    if token is None or (token.user_id != actor.id
+                         and not permissions.can(actor, permissions.ADMINISTER)):
+        raise NotFound("No such token.")
+    revoke_token(token)
+    record_event(db_session, "token_revoked", "api_tokens", token.id)
+    db_session.flush()
+    return token
+
+
+def revoke_all_tokens(db_session, user):
+    """Revoke every live token of ``user`` (deactivation, an admin reset): they stop at once."""
+    live = db_session.execute(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars().all()
+    for token in live:
+        revoke_token(token)
+    return len(live)
+
+
+def void_sessions(user):
+    """Sign ``user`` out of every web session on every host (they carry the old generation)."""
+    user.session_generation += 1
 
 
 # --- the web session ---------------------------------------------------------------
@@ -114,6 +168,6 @@ def start_session(user):
 
 def end_session(user):
     """Sign out here, and void this person's other sessions by bumping their generation."""
-    user.session_generation += 1
+    void_sessions(user)
     logout_user()
     session.clear()

@@ -39,6 +39,30 @@ def create_user_command(email, name, role, password, schools):
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
+@users_cli.command("reset-link")
+@click.option("--email", required=True)
+def reset_link_command(email):
+    """Print a single-use password reset link for a person (and email it once the outbox exists)."""
+    from tracker.blueprints.admin import reset_url, send_reset_email
+    from tracker.errors import DomainError
+    from tracker.people import find_by_email, issue_password_reset
+
+    try:
+        user = find_by_email(db.session, email)
+        raw, reset = issue_password_reset(db.session, None, user,
+                                          current_app.config["PASSWORD_RESET_HOURS"])
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message)
+    with current_app.test_request_context():  # url_for builds paths only inside a request
+        link = reset_url(raw)
+        emailed = send_reset_email(db.session, user, link)
+    db.session.commit()
+    click.echo(link)
+    click.echo(f"Valid once, until {reset.expires_at:%Y-%m-%d %H:%M} UTC"
+               + (f"; also queued by email to {user.email}." if emailed else "."), err=True)
+
+
 @demo_cli.command("seed")
 @click.option("--size", type=click.Choice(["normal", "large"]), default="normal")
 def seed_command(size):

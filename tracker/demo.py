@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tracker.clock import today
 from tracker.models import (Allocation, DeimplementationReview, Expert, Initiative, InitiativeTag,
                             Measure, MeasurePoint, Milestone, PdsaCycle, School, Transition,
-                            TrustPolicy, Update, User)
+                            TrustPolicy, Unavailability, Update, User)
 from tracker.models.base import utcnow
 from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
 from tracker.passwords import hash_password
@@ -107,6 +107,7 @@ def seed(session, size="normal"):
     for initiative in initiatives:
         _progress(session, initiative, rng, people, now)
     _allocations(session, experts, initiatives, rng, now)
+    _one_in_one_out(session, schools, initiatives, now)
     session.flush()
     return (f"Loaded the demo trust: {len(schools)} schools, {len(people['all'])} people, "
             f"{len(experts)} experts, {len(initiatives)} initiatives.\n" + sign_ins())
@@ -222,6 +223,7 @@ def _progress(session, initiative, rng, people, now):
             value += step * (1 if week > 8 else 0.2) + rng.uniform(-1, 1) * abs(step) * 3
             session.add(MeasurePoint(measure_id=measure.id, on=start + timedelta(weeks=week),
                                      value=round(value, 1)))
+        _demo_measure_extras(session, initiative, measure, start)
     if initiative.phase in ("deliver", "sustain"):
         stages = ["study", "act", "closed"] if initiative.phase == "sustain" else ["do", "plan", "study"]
         for k, stage in enumerate(stages):
@@ -237,6 +239,24 @@ def _progress(session, initiative, rng, people, now):
                                            due_on=initiative.phase_since + timedelta(days=90)))
 
 
+def _demo_measure_extras(session, initiative, measure, start):
+    """The change starts after week 8: freeze the baseline on those weeks, and give a
+    horizontal initiative per-school points so its page shows school by school. Its own
+    random stream, so the rest of the demo stays as it was."""
+    if initiative.phase in ("deliver", "sustain"):
+        measure.baseline_until = start + timedelta(weeks=8)
+    if len(initiative.schools) < 2:
+        return
+    rng = random.Random(measure.id)
+    base, target = measure.baseline, measure.target
+    for n, school in enumerate(initiative.schools):
+        value = base + rng.uniform(-3, 3)
+        for week in range(16):
+            value += (target - base) / (20 + 10 * n) * (1 if week > 8 else 0.1) + rng.uniform(-1.5, 1.5)
+            session.add(MeasurePoint(measure_id=measure.id, school_id=school.id,
+                                     on=start + timedelta(weeks=week), value=round(value, 1)))
+
+
 def _allocations(session, experts, initiatives, rng, now):
     delivering = [i for i in initiatives if i.phase == "deliver" and i.status == "active"]
     monday = now - timedelta(days=now.weekday())
@@ -249,6 +269,60 @@ def _allocations(session, experts, initiatives, rng, now):
                                    ends_on=starts + timedelta(weeks=rng.randint(2, 8), days=4),
                                    days_per_week=min(expert.days_per_week, 0.5),
                                    status=rng.choice(["planned", "confirmed"])))
+    _leave_and_an_override(session, experts, delivering, monday)
+
+
+def _leave_and_an_override(session, experts, delivering, monday):
+    """A course, a week of leave and one override, so the planner shows each kind of week."""
+    session.add(Unavailability(expert_id=experts[0].id, starts_on=monday + timedelta(weeks=1, days=2),
+                               ends_on=monday + timedelta(weeks=1, days=2), reason="Course: NPQLT day"))
+    session.add(Unavailability(expert_id=experts[2].id, starts_on=monday + timedelta(weeks=3),
+                               ends_on=monday + timedelta(weeks=3, days=4), reason="Annual leave"))
+    target = delivering[0]
+    session.add(Allocation(expert_id=experts[1].id, school_id=target.schools[0].id,
+                           initiative_id=target.id, starts_on=monday + timedelta(weeks=2),
+                           ends_on=monday + timedelta(weeks=3, days=4),
+                           days_per_week=experts[1].days_per_week, status="confirmed",
+                           override_reason="Covering the school's maths lead during their leave"))
+
+
+STOP_REASONS = [
+    ("No measurable change after two terms; the staff time goes to the new priority instead.",
+     "Two after-school sessions a week for three teachers."),
+    ("Superseded by the trust-wide programme, which does the same with better evidence.",
+     "A weekly planning meeting and the duplicate data drop."),
+    ("Impact too small for the workload it asked of middle leaders.",
+     "Half a day a fortnight of middle-leader time."),
+]
+
+
+def _one_in_one_out(session, schools, initiatives, now):
+    """Outs named, done and overdue, a school with its own limit, and a deciding review for
+    every de-implemented initiative, so the policy pages and the stopped register have
+    something true to show. No random numbers: the rest of the demo stays as it was."""
+    by_urn = {s.urn: s for s in schools}
+    by_urn["DEMO07"].max_active_initiatives = 3
+    preparing = [i for i in initiatives if i.status == "active" and i.phase == "prepare"]
+    delivering = [i for i in initiatives if i.status == "active" and i.phase == "deliver"]
+    outs = [("Weekly written marking of every book", now + timedelta(days=30), None),
+            ("Termly data drops for every year group", now - timedelta(days=40), None),
+            ("Separate intervention timetable", now - timedelta(days=20), now - timedelta(days=25))]
+    for initiative, (practice, due_on, done_on) in zip(preparing, outs):
+        initiative.out_practice, initiative.out_due_on, initiative.out_done_on = practice, due_on, done_on
+    for initiative in preparing[len(outs):]:
+        shared = next((d for d in delivering if set(d.school_ids) & set(initiative.school_ids)), None)
+        if shared is not None:
+            initiative.out_initiative_id, initiative.out_due_on = shared.id, now + timedelta(days=45)
+            break
+    stopped = [i for i in initiatives if i.status == "deimplemented"]
+    for n, initiative in enumerate(stopped):
+        rationale, would_stop = STOP_REASONS[n % len(STOP_REASONS)]
+        session.add(DeimplementationReview(
+            initiative_id=initiative.id, due_on=initiative.ended_on, decision="deimplement",
+            decided_on=initiative.ended_on, decided_by_id=initiative.owner_id,
+            reviewer_id=initiative.owner_id, rationale=rationale, would_stop=would_stop,
+            impact_evidence="The outcome measure stayed inside its usual variation: no signal.",
+            workload="Reported as high in the staff survey.", freed_expert_days=float(2 + n)))
 
 
 __all__ = ["seed", "DEMO_PASSWORD"]

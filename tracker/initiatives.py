@@ -103,8 +103,13 @@ def set_one_out(session, actor, initiative, one_out):
     problems = {}
     if target_id is None and not practice:
         problems["one_out"] = ["Name the initiative or the practice that will stop."]
+    elif target_id is not None and practice:
+        # One out, one way of being done: an initiative by its status, a practice by done_on.
+        problems["one_out"] = ["Name either an initiative or a practice, not both."]
     if one_out.get("due_on") is None:
         problems["one_out.due_on"] = ["Say by when it will stop."]
+    if target_id is None and one_out.get("done_on") and one_out["done_on"] > today():
+        problems["one_out.done_on"] = ["A practice cannot have stopped on a day still to come."]
     if target_id is not None:
         target = session.get(Initiative, target_id) if target_id < 2**63 else None
         if target is None or not permissions.can_see_initiative(actor, target):
@@ -113,6 +118,9 @@ def set_one_out(session, actor, initiative, one_out):
             problems["one_out.initiative_id"] = ["An initiative cannot replace itself."]
         elif not set(target.school_ids) & set(initiative.school_ids):
             problems["one_out.initiative_id"] = ["The initiative to stop must be in one of this initiative's schools."]
+        elif target.status != "active" and target.id != initiative.out_initiative_id:
+            # Naming something already over would make room that was never taken.
+            problems["one_out.initiative_id"] = [f"That initiative has already ended ({target.status}); name one still running."]
     if problems:
         raise Invalid("The one out is not valid.", fields=problems)
     initiative.out_initiative_id = target_id

@@ -1,30 +1,74 @@
-"""People: accounts, roles and the schools they belong to. Admins manage them."""
-from sqlalchemy import select
+"""People: accounts, roles, the schools they belong to, and their passwords. Admins manage them.
+
+Every function takes the session and the acting person, flushes and never commits.
+"""
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
 
 from tracker import permissions
 from tracker.audit import record_event
-from tracker.auth import normalise_email
+from tracker.auth import (digest_secret, new_secret, normalise_email, revoke_all_tokens,
+                          void_sessions)
 from tracker.errors import Invalid, NotFound, check_version
-from tracker.models import School, User
+from tracker.models import PasswordReset, School, User
+from tracker.models.base import utcnow
 from tracker.models.user import ROLES
-from tracker.passwords import hash_password
+from tracker.passwords import hash_password, verify_password
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
+#: Words that make a password easy to guess here, whoever the person is.
+SITE_WORDS = ["tracker", "school", "trust", "academy", "improvement", "password"]
+# One address, no spaces or control characters: a name or address that reaches an email
+# header can never carry a line break into it.
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,189}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def password_problems(password, email="", name=""):
-    """Messages saying why a password is refused (empty when it is acceptable)."""
+    """Messages saying why a password is refused (empty when it is acceptable).
+
+    Length counts characters, spaces and any Unicode included; a strength estimator
+    (zxcvbn) refuses common and guessable passwords with its own advice, and the person's
+    own name or email is refused outright.
+    """
     if len(password) < MIN_PASSWORD:
         return [f"Use at least {MIN_PASSWORD} characters."]
     if len(password) > MAX_PASSWORD:
         return [f"Use at most {MAX_PASSWORD} characters."]
     from zxcvbn import zxcvbn
 
-    verdict = zxcvbn(password[:MAX_PASSWORD], user_inputs=[email, name, "tracker", "school", "trust"])
+    personal = [w.lower() for w in [email.split("@")[0], *re.split(r"[\s.\-_']+", name)] if len(w) >= 3]
+    if any(word in password.lower() for word in personal):
+        return ["Do not use your own name or email address in your password."]
+    verdict = zxcvbn(password, user_inputs=personal + _site_words(), max_length=MAX_PASSWORD)
     if verdict["score"] < 3:
-        hint = verdict["feedback"].get("warning") or "It is too easy to guess."
-        return [f"Choose a harder password. {hint}".strip()]
+        feedback = verdict["feedback"]
+        advice = " ".join(filter(None, [feedback.get("warning"), *feedback.get("suggestions", [])]))
+        return [f"This password is too easy to guess. {advice or 'Add more unrelated words.'}".strip()]
+    return []
+
+
+def _site_words():
+    from flask import current_app, has_app_context
+
+    trust = current_app.config.get("TRUST_NAME", "") if has_app_context() else ""
+    return SITE_WORDS + [w.lower() for w in trust.split() if len(w) >= 3]
+
+
+def _check_email(email):
+    if not _EMAIL.match(email):
+        return ["Enter an email address, like name@school.org.uk."]
+    return []
+
+
+def _check_name(name):
+    if not name.strip():
+        return ["Enter the person's name."]
+    if _CONTROL.search(name):
+        return ["A name cannot contain line breaks or control characters."]
     return []
 
 
@@ -46,10 +90,12 @@ def create_user(session, actor, *, email, name, role, password, school_ids=(), c
     problems = {}
     if role not in ROLES:
         problems["role"] = [f"Choose one of: {', '.join(ROLES)}."]
-    if "@" not in email:
-        problems["email"] = ["Enter an email address."]
+    if _check_email(email):
+        problems["email"] = _check_email(email)
     elif session.execute(select(User.id).where(User.email == email)).first():
         problems["email"] = ["Someone already has this email."]
+    if _check_name(name):
+        problems["name"] = _check_name(name)
     pw_problems = password_problems(password, email, name) if check_strength else (
         [] if len(password) >= 1 else ["Enter a password."])
     if pw_problems:
@@ -64,6 +110,7 @@ def create_user(session, actor, *, email, name, role, password, school_ids=(), c
 
 
 def get_user(session, actor, user_id):
+    """The person with ``user_id``; NotFound when there is none or ``actor`` may not see them."""
     user = session.get(User, user_id) if 0 < user_id < 2**63 else None
     if user is None or not can_see_user(actor, user):
         raise NotFound("No such person.")
@@ -87,29 +134,166 @@ def visible_users(actor):
 
 
 def update_user(session, actor, user, version, **changes):
+    """Change a person's details, role, schools, password or whether they may sign in (admin).
+
+    A new password or deactivation signs them out everywhere; deactivation also stops
+    their API tokens. Raises Invalid for a bad field, or when it would leave no active admin.
+    """
     permissions.require(actor, permissions.ADMINISTER)
     check_version(user, version)
+    if ("role" in changes and changes["role"] != "admin" or changes.get("active") is False) \
+            and user.role == "admin" and user.active:
+        _keep_an_admin(session, user)
     if "role" in changes and changes["role"] != user.role:
         record_event(session, "role_changed", "users", user.id,
                      {"role": [user.role, changes["role"]]})
     if "email" in changes:
         email = normalise_email(changes.pop("email"))
+        if _check_email(email):
+            raise Invalid("Enter an email address.", fields={"email": _check_email(email)})
         clash = session.execute(select(User.id).where(User.email == email)).scalar_one_or_none()
         if clash not in (None, user.id):
             raise Invalid("Someone already has this email.", fields={"email": ["Someone already has this email."]})
         user.email = email
+    if "name" in changes:
+        if _check_name(changes["name"]):
+            raise Invalid("Enter the person's name.", fields={"name": _check_name(changes["name"])})
+        changes["name"] = changes["name"].strip()
     if "school_ids" in changes:
         user.schools = _schools_by_ids(session, changes.pop("school_ids"))
     if "password" in changes:
-        password = changes.pop("password")
-        problems = password_problems(password, user.email, user.name)
-        if problems:
-            raise Invalid("Choose another password.", fields={"password": problems})
-        user.password_hash = hash_password(password)
+        _set_password(user, changes.pop("password"), field="password")
+        void_sessions(user)
     if changes.get("active") is False and user.active:
-        user.session_generation += 1  # signs them out everywhere, now
+        _deactivate(session, user)
     for key in ("name", "role", "active"):
         if key in changes:
             setattr(user, key, changes[key])
     session.flush()
+    return user
+
+
+def _keep_an_admin(session, leaving):
+    others = session.execute(select(func.count()).select_from(User).where(
+        User.role == "admin", User.active.is_(True), User.id != leaving.id)).scalar_one()
+    if not others:
+        raise Invalid("The trust needs at least one active admin.",
+                      fields={"role": ["Make someone else an admin first."]})
+
+
+def _deactivate(session, user):
+    void_sessions(user)
+    revoked = revoke_all_tokens(session, user)
+    record_event(session, "deactivated", "users", user.id, {"tokens_revoked": revoked})
+
+
+def deactivate_user(session, actor, user):
+    """Stop ``user`` signing in: their sessions end and their tokens stop at once.
+
+    Their records stay theirs (initiatives, updates and the audit log still name them).
+    """
+    permissions.require(actor, permissions.ADMINISTER)
+    if not user.active:
+        return user
+    if user.role == "admin":
+        _keep_an_admin(session, user)
+    _deactivate(session, user)
+    user.active = False
+    session.flush()
+    return user
+
+
+def _set_password(user, password, field):
+    problems = password_problems(password, user.email, user.name)
+    if problems:
+        raise Invalid("Choose another password.", fields={field: problems})
+    user.password_hash = hash_password(password)
+
+
+def change_password(session, user, current_password, new_password):
+    """``user`` changes their own password, proving they know the current one.
+
+    Their other web sessions end (the caller starts a fresh one for this browser);
+    their API tokens stay, listed on their account page to revoke.
+    """
+    if not verify_password(user.password_hash, current_password or ""):
+        raise Invalid("Your current password is not right.",
+                      fields={"current_password": ["Your current password is not right."]})
+    if new_password == current_password:
+        raise Invalid("Choose a password you have not used here.",
+                      fields={"new_password": ["Choose a different password from your current one."]})
+    _set_password(user, new_password, field="new_password")
+    void_sessions(user)
+    record_event(session, "password_changed", "users", user.id)
+    session.flush()
+    return user
+
+
+# --- admin-issued reset links --------------------------------------------------------
+
+def issue_password_reset(session, actor, user, hours):
+    """A single-use link secret for ``user``, valid ``hours``: returns (secret, PasswordReset).
+
+    Only its digest is stored, and any earlier unused link of theirs stops working.
+    ``actor`` None means the command line.
+    """
+    if actor is not None:
+        permissions.require(actor, permissions.ADMINISTER)
+    if not user.active:
+        raise Invalid("Reactivate this account before sending a reset link.",
+                      fields={"active": ["This account is deactivated."]})
+    now = utcnow()
+    for earlier in _live_resets(session, user, now):
+        earlier.expires_at = now
+    raw = new_secret()
+    reset = PasswordReset(user_id=user.id, token_hash=digest_secret(raw), created_at=now,
+                          issued_by_id=actor.id if actor is not None else None,
+                          expires_at=now + timedelta(hours=hours))
+    session.add(reset)
+    session.flush()
+    record_event(session, "password_reset_issued", "users", user.id, {"expires_in_hours": hours})
+    return raw, reset
+
+
+def _live_resets(session, user, now):
+    return session.execute(select(PasswordReset).where(
+        PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
+        PasswordReset.expires_at > now)).scalars().all()
+
+
+def password_reset_for(session, raw):
+    """The unused, unexpired reset for a link secret, its person still active; else None."""
+    if not raw or len(raw) > 200:
+        return None
+    reset = session.execute(select(PasswordReset).where(
+        PasswordReset.token_hash == digest_secret(raw))).scalar_one_or_none()
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow() \
+            or not reset.user.active:
+        return None
+    return reset
+
+
+def reset_password(session, raw, new_password):
+    """Use a reset link: set the new password, spend the link, end every session and token.
+
+    Raises NotFound when the link is unknown, used or expired, Invalid for a weak password.
+    """
+    reset = password_reset_for(session, raw)
+    if reset is None:
+        raise NotFound("This reset link has expired or has already been used.")
+    user = reset.user
+    _set_password(user, new_password, field="new_password")
+    reset.used_at = utcnow()
+    void_sessions(user)
+    revoke_all_tokens(session, user)
+    record_event(session, "password_reset_used", "users", user.id, actor_id=user.id)
+    session.flush()
+    return user
+
+
+def find_by_email(session, email):
+    """The person with this email, or NotFound."""
+    user = session.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
+    if user is None:
+        raise NotFound("No one has this email.")
     return user

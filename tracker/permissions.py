@@ -87,6 +87,34 @@ def can(user, action, initiative=None, school_ids=None):
     return False
 
 
+def visible_allocations(stmt, user):
+    """Narrow a ``select(Allocation)`` to what ``user`` may read: everything for those who
+    see the whole trust; a school's allocations for its school leads and viewers; those
+    to their own initiatives for project leads; and an expert's own, to the expert."""
+    from tracker.models import Allocation, Expert
+
+    if sees_whole_trust(user):
+        return stmt
+    mine = [Allocation.expert_id.in_(select(Expert.id).where(Expert.user_id == user.id))]
+    if user.role in ("school_lead", "viewer"):
+        mine.append(Allocation.school_id.in_(user.school_ids or [-1]))
+    if user.role == "project_lead":
+        mine.append(Allocation.initiative_id.in_(
+            select(Initiative.id).where(Initiative.owner_id == user.id)))
+    return stmt.where(or_(*mine))
+
+
+def can_see_allocation(user, allocation):
+    """The one-record form of ``visible_allocations``."""
+    if sees_whole_trust(user) or (allocation.expert.user_id == user.id):
+        return True
+    if user.role in ("school_lead", "viewer"):
+        return allocation.school_id in set(user.school_ids)
+    if user.role == "project_lead" and allocation.initiative_id is not None:
+        return allocation.initiative.owner_id == user.id
+    return False
+
+
 def get_initiative(session, user, initiative_id, action=READ):
     """The initiative, if ``user`` may do ``action`` to it.
 
@@ -121,3 +149,8 @@ def _refusal(action):
 def _is_id(value):
     # Ids beyond a 64-bit integer would overflow the database driver, not miss a row.
     return isinstance(value, int) and 0 < value < 2**63
+
+
+def is_id(value):
+    """Whether ``value`` can be a record's id (a positive 64-bit integer)."""
+    return _is_id(value)

@@ -1,12 +1,44 @@
-""""One in, one out": the trust policy, each school's limit, and when an out is required.
+""""One in, one out": the trust policy, each school's limit, when an out is required,
+and the breaches the policy job and the dashboard report.
 
-Counted initiatives are the active ones in prepare or deliver.
+Rules as built:
+- Counted initiatives are the *active* ones in prepare or deliver. Sustain is not
+  counted: by then the work is routine, not a new demand on staff.
+- A school's limit is its own ``max_active_initiatives`` when set, else the trust's.
+- ``strict``: every initiative names an out before it enters Deliver. ``cap``: only when,
+  in any of its schools, the school's *other* counted initiatives already reach that
+  school's limit (entering would take it over).
+- Breaches (``breaches``):
+  - ``over_limit``: a school has more counted initiatives than its limit. ``since`` is
+    the day the currently counted initiatives first outnumbered the limit: the day the
+    (limit + 1)-th of them, in order of entering prepare/deliver, entered; that
+    initiative is the breach's ``initiative_id`` (the one that tipped the school over).
+    An initiative's entry day is its latest move into prepare or deliver from outside
+    them (from explore or sustain), else ``phase_since`` when it has no history.
+  - ``out_overdue``: an *active* initiative's out is not done and today is later than
+    ``due_on + out_grace_days``; ``since`` is ``due_on + out_grace_days + 1``, the first
+    day it counts as overdue. One item per school the out belongs to: for a named
+    initiative, the schools both share; for a named practice, every school of the
+    initiative. Ended initiatives have nothing left to make room for, so they are not
+    reported.
 """
-from sqlalchemy import func, select
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
-from tracker.models import Initiative, School, TrustPolicy, initiative_schools
+from flask import current_app, has_app_context
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
+
+from tracker import permissions
+from tracker.errors import Invalid, check_version
+from tracker.models import Initiative, School, Transition, TrustPolicy, initiative_schools
+from tracker.models.policy import POLICY_MODES
 
 COUNTED_PHASES = ("prepare", "deliver")
+#: Upper bounds that keep a typo (a grace of 10 000 days) from becoming policy.
+LIMITS = {"max_active_initiatives": (0, 1000), "out_grace_days": (0, 3650),
+          "review_interval_days": (1, 3650)}
+DONE_STATUSES = ("deimplemented", "completed")
 
 
 def current_policy(session):
@@ -51,3 +83,143 @@ def out_required(session, initiative):
         select(School).where(School.id.in_(initiative.school_ids or [-1]))).scalars().all()
     others = counted_by_school(session, [s.id for s in schools], excluding=initiative)
     return any(others[s.id] >= limit_for(s, policy) for s in schools)
+
+
+def update_policy(session, actor, version, **values):
+    """Change the trust policy (admins). ``values``: any of ``mode``,
+    ``max_active_initiatives``, ``out_grace_days``, ``review_interval_days``.
+
+    Raises Forbidden for anyone but an admin, Invalid for a value out of range and
+    StaleVersion when ``version`` is not the one stored.
+    """
+    permissions.require(actor, permissions.ADMINISTER)
+    policy = current_policy(session)
+    check_version(policy, version)
+    problems = {}
+    if "mode" in values and values["mode"] not in POLICY_MODES:
+        problems["mode"] = ["Choose strict or cap."]
+    for name, (low, high) in LIMITS.items():
+        value = values.get(name)
+        if name in values and (not isinstance(value, int) or isinstance(value, bool)
+                               or not low <= value <= high):
+            problems[name] = [f"Give a whole number from {low} to {high}."]
+    if problems:
+        raise Invalid("The policy is not valid.", fields=problems)
+    for name in ("mode", *LIMITS):
+        if name in values:
+            setattr(policy, name, values[name])
+    session.flush()
+    return policy
+
+
+# --- breaches ---------------------------------------------------------------------------
+
+def breaches(session, today, school_ids=None):
+    """Every breach of the policy on ``today``, for ``school_ids`` (None: every school).
+
+    Returns ``[{"kind", "school_id", "initiative_id", "since"}]`` sorted by school, kind,
+    since and initiative; ``kind`` is ``over_limit`` or ``out_overdue`` (see the module
+    docstring for what ``since`` means). Four queries whatever the size of the trust.
+    """
+    policy = current_policy(session)
+    found = _over_limit(session, policy, school_ids) + _out_overdue(session, policy, today,
+                                                                     school_ids)
+    return sorted(found, key=lambda b: (b["school_id"], b["kind"], b["since"],
+                                        b["initiative_id"]))
+
+
+def _in_schools(column, school_ids):
+    return [] if school_ids is None else [column.in_(list(school_ids) or [-1])]
+
+
+def _trust_date(moment):
+    zone = current_app.config.get("TIMEZONE", "Europe/London") if has_app_context() \
+        else "Europe/London"
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def _over_limit(session, policy, school_ids):
+    link = initiative_schools.c
+    entries = (select(Transition.initiative_id, func.max(Transition.at).label("at"))
+               .where(Transition.to_phase.in_(COUNTED_PHASES),
+                      Transition.from_phase.not_in(COUNTED_PHASES))
+               .group_by(Transition.initiative_id).subquery())
+    rows = session.execute(
+        select(link.school_id, School.max_active_initiatives, Initiative.id,
+               Initiative.phase_since, entries.c.at)
+        .join(School, School.id == link.school_id)
+        .join(Initiative, Initiative.id == link.initiative_id)
+        .outerjoin(entries, entries.c.initiative_id == Initiative.id)
+        .where(Initiative.status == "active", Initiative.phase.in_(COUNTED_PHASES),
+               *_in_schools(link.school_id, school_ids))).all()
+    by_school = {}
+    for school_id, own_limit, initiative_id, phase_since, entered_at in rows:
+        entered = _trust_date(entered_at) if entered_at is not None else phase_since
+        limit = own_limit if own_limit is not None else policy.max_active_initiatives
+        by_school.setdefault((school_id, limit), []).append((entered, initiative_id))
+    found = []
+    for (school_id, limit), entries_ in by_school.items():
+        if len(entries_) > limit:
+            entered, initiative_id = sorted(entries_)[limit]
+            found.append({"kind": "over_limit", "school_id": school_id,
+                          "initiative_id": initiative_id, "since": entered})
+    return found
+
+
+def _out_overdue(session, policy, today, school_ids):
+    """Outs past due + grace and not done, one row per school they belong to."""
+    link, shared = initiative_schools.c, initiative_schools.alias("shared")
+    target_link = shared.c
+    target = aliased(Initiative)
+    last_due = today - timedelta(days=policy.out_grace_days + 1)
+    names_initiative = Initiative.out_initiative_id.is_not(None)
+    rows = session.execute(
+        select(link.school_id, Initiative.id, Initiative.out_due_on)
+        .join(Initiative, Initiative.id == link.initiative_id)
+        .outerjoin(target, target.id == Initiative.out_initiative_id)
+        .outerjoin(shared, and_(target_link.initiative_id == target.id,
+                                     target_link.school_id == link.school_id))
+        .where(Initiative.status == "active", Initiative.out_due_on <= last_due,
+               or_(and_(names_initiative, target.status.not_in(DONE_STATUSES),
+                        target_link.school_id.is_not(None)),
+                   and_(Initiative.out_initiative_id.is_(None),
+                        Initiative.out_practice.is_not(None), Initiative.out_practice != "",
+                        Initiative.out_done_on.is_(None))),
+               *_in_schools(link.school_id, school_ids))).all()
+    grace = timedelta(days=policy.out_grace_days + 1)
+    return [{"kind": "out_overdue", "school_id": school_id, "initiative_id": initiative_id,
+             "since": due_on + grace} for school_id, initiative_id, due_on in rows]
+
+
+# --- what a school's policy page shows ------------------------------------------------------
+
+def counted_initiatives(session, school_id):
+    """A select of a school's counted initiatives (for its policy page), oldest first."""
+    return (select(Initiative).join(initiative_schools,
+                                    initiative_schools.c.initiative_id == Initiative.id)
+            .where(initiative_schools.c.school_id == school_id, Initiative.status == "active",
+                   Initiative.phase.in_(COUNTED_PHASES))
+            .order_by(Initiative.phase_since, Initiative.id))
+
+
+def outs_due(session, school_id):
+    """A select of the active initiatives in a school whose out is named and not yet done,
+    soonest due first (the done-ness of a named initiative is read from its status)."""
+    target = aliased(Initiative)
+    return (select(Initiative)
+            .join(initiative_schools, initiative_schools.c.initiative_id == Initiative.id)
+            .outerjoin(target, target.id == Initiative.out_initiative_id)
+            .where(initiative_schools.c.school_id == school_id, Initiative.status == "active",
+                   Initiative.out_due_on.is_not(None),
+                   or_(and_(Initiative.out_initiative_id.is_not(None),
+                            target.status.not_in(DONE_STATUSES)),
+                       and_(Initiative.out_initiative_id.is_(None),
+                            Initiative.out_practice.is_not(None),
+                            Initiative.out_done_on.is_(None))))
+            .order_by(Initiative.out_due_on, Initiative.id))
+
+
+def out_overdue_on(policy, initiative, today):
+    """Whether the initiative's out, not done, is past its due date plus the grace days."""
+    return (initiative.has_out and not initiative.out_done and initiative.out_due_on is not None
+            and today > initiative.out_due_on + timedelta(days=policy.out_grace_days))

@@ -6,6 +6,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD, make_app
+from tracker.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -32,6 +33,8 @@ def live_server(app, database_url):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    with served.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -4,17 +4,17 @@ from tracker.models.base import Base
 from tracker.models.capacity import Allocation, Expert, Unavailability
 from tracker.models.initiative import (Initiative, InitiativeTag, Milestone, Transition, Update,
                                        initiative_schools)
-from tracker.models.measure import Measure, MeasurePoint
+from tracker.models.measure import Measure, MeasurePoint, MeasureRebase
 from tracker.models.outbox import JobLease, OutboxMessage
 from tracker.models.pdsa import PdsaCycle
 from tracker.models.policy import TrustPolicy
 from tracker.models.review import DeimplementationReview
 from tracker.models.school import School
-from tracker.models.user import ApiToken, User, user_schools
+from tracker.models.user import ApiToken, PasswordReset, User, user_schools
 
 __all__ = [
     "AuditEntry", "Allocation", "ApiToken", "Base", "DeimplementationReview", "Expert",
-    "Initiative", "InitiativeTag", "JobLease", "Measure", "MeasurePoint", "Milestone",
-    "OutboxMessage", "PdsaCycle", "School", "Transition", "TrustPolicy", "Unavailability",
+    "Initiative", "InitiativeTag", "JobLease", "Measure", "MeasurePoint", "MeasureRebase", "Milestone",
+    "OutboxMessage", "PasswordReset", "PdsaCycle", "School", "Transition", "TrustPolicy", "Unavailability",
     "Update", "User", "initiative_schools", "user_schools",
 ]

@@ -72,5 +72,6 @@ class Allocation(Base):
 
     expert: Mapped[Expert] = relationship()
     school: Mapped[School] = relationship()
+    initiative: Mapped[Optional["Initiative"]] = relationship()  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}

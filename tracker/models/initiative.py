@@ -135,6 +135,8 @@ class Transition(Base):
     #: Set when an admin moved past an unmet gate; why they did.
     override_reason: Mapped[Optional[str]] = mapped_column(Text)
 
+    user: Mapped[Optional[User]] = relationship()
+
 
 class Update(Base):
     """A progress update: a RAG judgement and a short narrative."""

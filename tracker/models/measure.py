@@ -1,10 +1,11 @@
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (Boolean, CheckConstraint, Date, Float, ForeignKey, Index, String, Text,
+                        UniqueConstraint, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.models.base import Base, enum_check
+from tracker.models.base import Base, UTCDateTime, enum_check, utcnow
 
 MEASURE_KINDS = ("outcome", "implementation", "process", "balancing")
 
@@ -29,7 +30,35 @@ class Measure(Base):
     baseline_until: Mapped[Optional[date]] = mapped_column(Date)
     version: Mapped[int] = mapped_column(default=1)
 
+    initiative: Mapped["Initiative"] = relationship()  # noqa: F821  (tracker.models.initiative)
+    rebases: Mapped[list["MeasureRebase"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True,
+        order_by="MeasureRebase.starts_on")
+
     __mapper_args__ = {"version_id_col": version}
+
+
+class MeasureRebase(Base):
+    """A new segment of a measure's charts: after a sustained change the old centre line
+    and limits no longer describe the process, so they are recalculated from here on."""
+
+    __tablename__ = "measure_rebases"
+    __table_args__ = (
+        UniqueConstraint("measure_id", "starts_on"),
+        CheckConstraint("baseline_until IS NULL OR baseline_until >= starts_on",
+                        name="baseline_in_segment"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
+    #: The first day of the new segment.
+    starts_on: Mapped[date] = mapped_column(Date)
+    #: The last day of the new segment's frozen baseline; null: all of the segment's points.
+    baseline_until: Mapped[Optional[date]] = mapped_column(Date)
+    #: The sustained change that made the old centre line obsolete.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MeasurePoint(Base):

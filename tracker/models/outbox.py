@@ -29,6 +29,8 @@ class OutboxMessage(Base):
     #: Not sent before this time: backoff after a failed attempt.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    #: When an admin put a failed message back in the queue; its give-up time counts from here.
+    requeued_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     message_id: Mapped[Optional[str]] = mapped_column(String(255))

@@ -48,5 +48,6 @@ class PdsaCycle(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     owner: Mapped[Optional[User]] = relationship()
+    initiative: Mapped["Initiative"] = relationship()  # noqa: F821  (tracker.models.initiative)
 
     __mapper_args__ = {"version_id_col": version}

@@ -77,3 +77,23 @@ class ApiToken(Base):
     revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class PasswordReset(Base):
+    """A single-use link an admin issues so a person can choose a new password.
+
+    Only a SHA-256 digest of the secret is stored; the link dies when used or expired.
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The admin who issued it (null when issued from the command line).
+    issued_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -1,14 +1,24 @@
 """Admin pages: schools, people and the audit log. Admins only."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+import csv
+import io
+import json
+from datetime import date
 
-from tracker import people, schools
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, stream_with_context, url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker import people, permissions, privacy, schools
 from tracker.audit import audit_query
 from tracker.blueprints.api.common import paginate
-from tracker.blueprints.pages.common import me, or_abort, show_errors
-from tracker.blueprints.pages.forms import SchoolForm, UserForm
+from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
+from tracker.blueprints.pages.forms import SchoolForm, UserForm, options
 from tracker.errors import DomainError
 from tracker.extensions import db
+from tracker.models import AuditEntry, User
+from tracker.models.base import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -16,12 +26,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 @login_required
 def admins_only():
-    if current_user.role != "admin":
+    if not permissions.can(current_user, permissions.ADMINISTER):
         abort(403, description="Only an admin can manage the trust's set-up.")
 
 
 def _version(form):
-    return int(form.version.data) if (form.version.data or "").isdigit() else None
+    return whole_number(form.version.data)
 
 
 def _save(form, action, success, target):
@@ -49,7 +59,9 @@ def school_list():
 @bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
 def school_form(school_id=None):
     school = or_abort(schools.get_school, db.session, me(), school_id) if school_id else None
-    form = SchoolForm(obj=school)
+    # Only a GET fills the form from the record: a POST says what it saw itself, version
+    # included, so a form posted without one is refused rather than taken as current.
+    form = SchoolForm(obj=school if request.method == "GET" else None)
     if school and request.method == "GET":
         form.version.data = school.version
     if form.validate_on_submit():
@@ -67,18 +79,19 @@ def school_form(school_id=None):
 
 @bp.route("/people")
 def user_list():
-    rows = db.session.execute(people.visible_users(me())).scalars().all()
-    by_id = {s.id: s for s in db.session.execute(schools.visible_schools(me())).scalars()}
-    return render_template("admin/users.html", users=rows, schools=by_id)
+    # Each row names the person's schools: load them all in one more query, not one per row.
+    stmt = people.visible_users(me()).options(selectinload(User.schools))
+    rows = db.session.execute(stmt).scalars().all()
+    return render_template("admin/users.html", users=rows)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
 @bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
 def user_form(user_id=None):
     user = or_abort(people.get_user, db.session, me(), user_id) if user_id else None
-    form = UserForm(obj=user)
-    form.school_ids.choices = [(s.id, s.name) for s in
-                               db.session.execute(schools.visible_schools(me())).scalars()]
+    form = UserForm(obj=user if request.method == "GET" else None)
+    form.school_ids.choices = options((s.id, s.name) for s in
+                                      db.session.execute(schools.visible_schools(me())).scalars())
     if request.method == "GET" and user:
         form.school_ids.data, form.version.data = user.school_ids, user.version
         form.active.data = "1" if user.active else "0"
@@ -100,15 +113,180 @@ def user_form(user_id=None):
 
 @bp.route("/audit")
 def audit_log():
+    filters, problems = _audit_filters(request.args)
     args = request.args
-    filters = {}
-    for name in ("record_type", "action"):
-        if args.get(name):
-            filters[name] = args[name][:40].replace("\x00", "")
-    for name in ("record_id", "actor_id"):
-        if args.get(name, "").isdigit() and int(args[name]) < 2**63:
-            filters[name] = int(args[name])
     page = int(args["page"]) if args.get("page", "").isdigit() and 0 < int(args["page"]) < 10**6 else 1
-    result = paginate(audit_query(**filters), page, 100)
+    result = paginate(audit_query(**filters), page, AUDIT_PAGE_SIZE)
+    names = _names_of(db.session, {e.actor_id for e in result["items"]} | {filters.get("actor_id")})
+    everyone = db.session.execute(select(User.id, User.name).order_by(User.name)).all()
     return render_template("admin/audit.html", entries=result["items"], total=result["total"],
-                           page=page, filters=filters)
+                           page=page, pages=max(1, -(-result["total"] // AUDIT_PAGE_SIZE)),
+                           filters=filters, problems=problems, names=names, everyone=everyone,
+                           query=_query_without_page(args))
+
+
+@bp.route("/audit.csv")
+def audit_export():
+    """The filtered log as CSV, streamed in batches so a long log never sits in memory."""
+    filters, _problems = _audit_filters(request.args)
+    names = dict(db.session.execute(select(User.id, User.name)).all())
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    rows = _in_batches(audit_query(**filters), AUDIT_CSV_BATCH)
+    return Response(stream_with_context(audit_csv(rows, names)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'})
+
+
+AUDIT_PAGE_SIZE = 100
+AUDIT_CSV_BATCH = 1000
+
+
+def _in_batches(stmt, size):
+    """The entries of ``stmt`` (newest first), fetched ``size`` at a time by id, so no cursor
+    stays open between batches while the download streams."""
+    last_id = None
+    while True:
+        page = stmt if last_id is None else stmt.where(AuditEntry.id < last_id)
+        batch = db.session.execute(page.limit(size)).scalars().all()
+        yield from batch
+        if len(batch) < size:
+            return
+        last_id = batch[-1].id
+        for entry in batch:  # a long log must not pile up in the session
+            db.session.expunge(entry)
+
+
+def _audit_filters(args):
+    """The audit filters a person typed, checked; problems say which were ignored and why."""
+    filters, problems = {}, {}
+    for name, limit in (("record_type", 40), ("action", 30)):
+        value = (args.get(name) or "").strip()
+        if value:
+            filters[name] = value[:limit].replace("\x00", "")
+    for name in ("record_id", "actor_id"):
+        value = (args.get(name) or "").strip()
+        if value.isdigit() and 0 < int(value) < 2**63:
+            filters[name] = int(value)
+        elif value:
+            problems[name] = "Enter a whole number."
+    for name in ("since", "until"):
+        value = (args.get(name) or "").strip()
+        if value:
+            try:
+                filters[name] = date.fromisoformat(value)
+            except ValueError:
+                problems[name] = "Enter a date as YYYY-MM-DD."
+    return filters, problems
+
+
+AUDIT_FILTERS = ("actor_id", "record_type", "record_id", "action", "since", "until")
+
+
+def _query_without_page(args):
+    # Only the known filters: url_for would read keys such as _external or _scheme itself.
+    return {k: args[k] for k in AUDIT_FILTERS if args.get(k)}
+
+
+def _names_of(session, ids):
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """Text a spreadsheet will show, never run: a leading formula character is quoted."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def audit_csv(entries, names):
+    """Yield the CSV text of ``entries`` line by line (header first)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values):
+        writer.writerow([_cell(v) for v in values])
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line(["id", "at", "actor_id", "actor", "action", "record_type", "record_id", "ip", "changes"])
+    for e in entries:
+        yield line([e.id, e.at.isoformat(), e.actor_id, names.get(e.actor_id, "system" if e.actor_id is None else ""),
+                    e.action, e.record_type, e.record_id, e.ip,
+                    json.dumps(e.changes, sort_keys=True, ensure_ascii=False)])
+
+
+# --- admin actions on people ----------------------------------------------------------
+
+@bp.route("/people/<int:user_id>/deactivate", methods=["POST"])
+def deactivate_person(user_id):
+    user = or_abort(people.get_user, db.session, me(), user_id)
+    return _person_action(user, lambda: people.deactivate_user(db.session, me(), user),
+                          f"{user.name} is deactivated: they are signed out and their tokens stopped.")
+
+
+@bp.route("/people/<int:user_id>/anonymise", methods=["POST"])
+def anonymise_person(user_id):
+    user = or_abort(people.get_user, db.session, me(), user_id)
+    return _person_action(user, lambda: privacy.anonymise_user(db.session, me(), user),
+                          "The person is anonymised; their records stay under the placeholder name.")
+
+
+@bp.route("/people/<int:user_id>/reset-link", methods=["POST"])
+def reset_link_for_person(user_id):
+    user = or_abort(people.get_user, db.session, me(), user_id)
+    try:
+        raw, _reset = people.issue_password_reset(
+            db.session, me(), user, current_app.config["PASSWORD_RESET_HOURS"])
+        link = reset_url(raw)
+        emailed = send_reset_email(db.session, user, link)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("admin.user_form", user_id=user.id))
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    return render_template("admin/reset_link.html", user=user, link=None if emailed else link,
+                           hours=hours)
+
+
+def _person_action(user, action, success):
+    try:
+        action()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("admin.user_form", user_id=user.id))
+
+
+def reset_url(raw):
+    """The link a person follows to choose a new password (BASE_URL names this site)."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset_link", token=raw)
+
+
+def send_reset_email(session, user, link):
+    """Queue the reset link to the person through the outbox; False while there is none."""
+    try:
+        from tracker.outbox import queue_message
+    except ModuleNotFoundError as error:
+        if error.name != "tracker.outbox":
+            raise
+        return False
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    text = (f"Hello {user.name},\n\nYour trust admin has sent you a link to choose a new password "
+            f"for the improvement tracker:\n\n{link}\n\nIt works once, within {hours} hours. "
+            "If you did not expect it, ignore this email and tell your admin.\n")
+    queue_message(session, kind="password_reset", recipient=user, subject="Choose a new password",
+                  text=text, html=None, key_date=utcnow().isoformat(), subject_key=f"reset-{user.id}")
+    return True
+
+
+from tracker.blueprints.admin import outbox  # noqa: E402,F401  (routes)

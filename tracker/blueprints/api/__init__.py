@@ -7,6 +7,7 @@ from tracker.audit import acting_as
 from tracker.auth import token_for
 from tracker.extensions import csrf, db
 from tracker.blueprints.api import errors
+from tracker.blueprints.api.common import ErrorSchema
 from tracker.blueprints.api.errors import error_response
 
 #: Paths that answer without a token.
@@ -14,12 +15,20 @@ PUBLIC = {("POST", "/api/v1/tokens"), ("GET", "/api/v1/openapi.json")}
 
 
 class Api(SmorestApi):
+    #: The document describes the error body the app's handler really sends.
+    ERROR_SCHEMA = ErrorSchema
+
     def _register_error_handlers(self):
         """The app's own handler speaks API.md's error shape; flask-smorest's would not."""
 
 
 def init_api(app):
     from tracker.blueprints.api import audit, initiatives, schools, tokens, users
+    from tracker.blueprints.api import milestones, pdsa, transitions, updates
+    from tracker.blueprints.api import policy, reviews
+    from tracker.blueprints.api import allocations, experts
+    from tracker.blueprints.api import measures
+    from tracker.blueprints.api import dashboard
 
     # One Api per app: the OpenAPI document belongs to the app it describes.
     api = Api()
@@ -27,7 +36,9 @@ def init_api(app):
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for module in (tokens, schools, users, initiatives, audit):
+    for module in (tokens, schools, users, initiatives, audit,
+                   transitions, milestones, updates, pdsa, policy, reviews,
+                   experts, allocations, measures, dashboard):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no cross-site request to forge
         api.register_blueprint(module.blp)
     errors.register(app)

@@ -1,6 +1,6 @@
 """What every API resource module reuses: the acting user, paging, strict fields, lookups."""
 from flask import g
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
 from tracker.errors import NotFound
@@ -48,14 +48,21 @@ class PageArgs(StrictSchema):
 
 
 class ErrorBodySchema(Schema):
-    code = fields.String()
-    message = fields.String()
+    """API.md's error body. Some errors add their own details (``weeks``, ``reference``)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
     fields_ = fields.Dict(data_key="fields")
     missing = fields.List(fields.Dict())
 
 
 class ErrorSchema(Schema):
-    error = fields.Nested(ErrorBodySchema)
+    """``{"error": {...}}``: what every 4xx of the API answers (the OpenAPI document says so)."""
+
+    error = fields.Nested(ErrorBodySchema, required=True)
 
 
 def paginate(stmt, page, per_page, session=None):

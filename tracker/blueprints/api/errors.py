@@ -1,6 +1,7 @@
 """One JSON error shape for the whole API (API.md):
 ``{"error": {"code", "message", "fields"?, "missing"?}}``."""
-from flask import abort, jsonify, request
+from flask import jsonify, request
+from werkzeug.exceptions import Conflict as HTTPConflict, Forbidden as HTTPForbidden, NotFound as HTTPNotFound
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -68,7 +69,8 @@ def http_error_response(error):
     headers = dict(data.get("headers") or {})
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="tracker"')
-    if status == 429 and hasattr(error, "retry_after"):
+    # Flask-Limiter's 429 carries no retry_after of its own: it adds Retry-After after the view.
+    if status == 429 and getattr(error, "retry_after", None) is not None:
         headers.setdefault("Retry-After", str(error.retry_after))
     response = error_response(status, CODE_BY_STATUS.get(status, "error"), message,
                               fields if status in (400, 422) else None, headers=headers)
@@ -86,12 +88,17 @@ def register(app):
     @app.errorhandler(errors.DomainError)
     def domain_error(error):
         if request.path.startswith("/api/"):
-            return domain_error_response(error)
+            response = domain_error_response(error)
+            if isinstance(error, (errors.NotFound, errors.Forbidden)):
+                from tracker.audit import record_refusal
+                record_refusal(db.session, response.status_code, request.method, request.path)
+            return response
         db.session.rollback()
+        # An error handler that raised would become a 500: hand the page's HTTP error on instead.
         if isinstance(error, errors.NotFound):
-            abort(404)
+            return app.handle_http_exception(HTTPNotFound())
         if isinstance(error, errors.Forbidden):
-            abort(403, description=error.message)
+            return app.handle_http_exception(HTTPForbidden(description=error.message))
         raise error
 
     @app.errorhandler(StaleDataError)
@@ -99,7 +106,7 @@ def register(app):
         db.session.rollback()
         if request.path.startswith("/api/"):
             return domain_error_response(errors.StaleVersion())
-        abort(409)
+        return app.handle_http_exception(HTTPConflict())
 
     @app.errorhandler(IntegrityError)
     def integrity(error):

@@ -1,7 +1,8 @@
+from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from tracker import people
+from tracker import people, privacy
 from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db
@@ -78,3 +79,64 @@ def patch_user(changes, user_id):
     people.update_user(db.session, current(), user, version, **changes)
     db.session.commit()
     return user
+
+
+class PasswordChange(StrictSchema):
+    current_password = Text(128, required=True)
+    new_password = Text(128, required=True)
+
+
+class ResetLinkOut(StrictSchema):
+    link = fields.String(allow_none=True)
+    expires_at = fields.DateTime()
+    emailed = fields.Boolean()
+
+
+@blp.route("/me/password", methods=["POST"])
+@blp.arguments(PasswordChange)
+@blp.response(204)
+def change_my_password(values):
+    """Change your own password (the current one is required). Your web sessions end."""
+    people.change_password(db.session, current(), values["current_password"], values["new_password"])
+    db.session.commit()
+
+
+class ExportOut(StrictSchema):
+    exported_at = fields.String()
+    person = fields.Dict()
+    schools = fields.List(fields.Dict())
+    #: Table name to the rows that name you.
+    records = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()))
+
+
+@blp.route("/me/export", methods=["GET"])
+@blp.response(200, ExportOut)
+def export_me():
+    """Everything stored that names you, as JSON (passwords and token digests left out)."""
+    return privacy.export_personal_data(db.session, current())
+
+
+@blp.route("/<int:user_id>/anonymise", methods=["POST"])
+@blp.response(200, UserOut)
+def anonymise(user_id):
+    """Replace a deactivated person's name and email with placeholders; records stay (admin)."""
+    user = people.get_user(db.session, current(), user_id)
+    privacy.anonymise_user(db.session, current(), user)
+    db.session.commit()
+    return user
+
+
+@blp.route("/<int:user_id>/reset-link", methods=["POST"])
+@blp.response(201, ResetLinkOut)
+def issue_reset_link(user_id):
+    """Issue a single-use password reset link (admin); emailed to the person through the outbox."""
+    from tracker.blueprints.admin import reset_url, send_reset_email
+
+    user = people.get_user(db.session, current(), user_id)
+    raw, reset = people.issue_password_reset(db.session, current(), user,
+                                             current_app.config["PASSWORD_RESET_HOURS"])
+    link = reset_url(raw)
+    emailed = send_reset_email(db.session, user, link)
+    db.session.commit()
+    # Once the link is emailed it is the person's alone: not even the admin sees it.
+    return {"link": None if emailed else link, "expires_at": reset.expires_at, "emailed": emailed}

@@ -1,17 +1,23 @@
-"""Signing in and out of the web pages."""
+"""Signing in and out of the web pages, and choosing a new password from a reset link."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import (Blueprint, current_app, flash, redirect, render_template, request,
+                   session, url_for)
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from tracker import people
 from tracker.audit import acting_as, record_event
-from tracker.auth import authenticate, end_session, start_session
+from tracker.auth import authenticate, end_session, normalise_email, record_failed_sign_in, start_session
+from tracker.blueprints.pages.common import show_errors
+from tracker.errors import DomainError
 from tracker.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
+
+TOO_MANY = "Too many failed attempts. Please wait a few minutes before trying again."
 
 
 class LoginForm(FlaskForm):
@@ -20,25 +26,66 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class ResetForm(FlaskForm):
+    new_password = PasswordField("New password", validators=[
+        DataRequired("Enter a new password."), Length(max=people.MAX_PASSWORD)],
+        render_kw={"autocomplete": "new-password"})
+
+
 def safe_next(target):
-    """Only a path on this site: never another host, scheme, or protocol-relative URL."""
-    if not target:
+    """Only a path on this site: never another host, scheme, or protocol-relative URL.
+
+    Browsers drop tabs and line breaks from URLs and read a backslash as a slash, so
+    ``/\\t/evil.example`` would become ``//evil.example``: any such character refuses the target.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch == "\\" or ord(ch) < 0x21 or ord(ch) == 0x7f for ch in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
+    if parts.scheme or parts.netloc:
         return None
     return target
 
 
-def _login_key():
-    return f"{request.remote_addr}|{(request.form.get('email') or '').strip().lower()[:254]}"
+# Failures count per account and per address, whether or not the account exists, so a
+# refusal (429) says nothing about which emails have accounts. The page and POST
+# /api/v1/tokens share the counts: trying both does not double the guesses.
+def _email_tried():
+    if request.is_json:
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else None
+    else:
+        email = request.form.get("email")
+    return normalise_email(email if isinstance(email, str) else "")[:254]
+
+
+def account_key():
+    return "account|" + _email_tried()
+
+
+def address_key():
+    return f"address|{request.remote_addr}"
+
+
+def _failed(response):
+    # The sign-in form is shown again (200) or the API answers 401 only when sign-in failed.
+    return response.status_code in (200, 401)
+
+
+def limit_sign_ins(view):
+    """Apply the shared sign-in limits (per account, per address) to a POST view."""
+    per_account = limiter.shared_limit(
+        lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="sign-in-account",
+        key_func=account_key, methods=["POST"], deduct_when=_failed, error_message=TOO_MANY)
+    per_address = limiter.shared_limit(
+        lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"], scope="sign-in-address",
+        key_func=address_key, methods=["POST"], deduct_when=_failed, error_message=TOO_MANY)
+    return per_account(per_address(view))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
-               key_func=_login_key, methods=["POST"],
-               deduct_when=lambda response: response.status_code == 200)
+@limit_sign_ins
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("pages.home"))
@@ -53,8 +100,8 @@ def login():
             db.session.commit()
             start_session(user)
             return redirect(safe_next(form.next.data) or url_for("pages.home"))
-        record_event(db.session, "login_failed", "users",
-                     details={"email": form.email.data[:254], "via": "web"})
+        acting_as(db.session, None, ip=request.remote_addr)
+        record_failed_sign_in(db.session, form.email.data, "web")
         db.session.commit()
         form.password.errors.append("The email or password is not right.")
     return render_template("auth/login.html", form=form)
@@ -70,3 +117,38 @@ def logout():
     db.session.commit()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset/<token>")
+def reset_link(token):
+    """Keep the secret in the session and drop it from the address bar (and any Referer)."""
+    session["password_reset"] = token[:200]
+    return redirect(url_for("auth.reset_password"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"], key_func=address_key,
+               methods=["POST"], error_message=TOO_MANY)
+def reset_password():
+    raw = session.get("password_reset")
+    reset = people.password_reset_for(db.session, raw)
+    if reset is None:
+        session.pop("password_reset", None)
+        return render_template("auth/reset_expired.html"), 410
+    form = ResetForm()
+    if form.validate_on_submit():
+        acting_as(db.session, reset.user, ip=request.remote_addr)
+        try:
+            user = people.reset_password(db.session, raw, form.new_password.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            # Whoever was signed in in this browser is signed out: the next step is to sign in.
+            logout_user()
+            session.clear()
+            flash(f"Your password is changed, {user.name.split()[0]}. Sign in with it now.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, person=reset.user)
+

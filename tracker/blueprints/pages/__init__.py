@@ -11,9 +11,17 @@ bp = Blueprint("pages", __name__)
 NAV = [
     ("My work", "pages.home", None),
     ("Initiatives", "pages.initiative_list", None),
+    ("Schools compared", "pages.dashboard_page", None),
+    ("One in, one out", "pages.policy_overview", None),
+    ("Stopped", "pages.stopped", None),
+    ("Planner", "pages.planner", ("admin", "central_team")),
+    ("Support received", "pages.support_received", ("school_lead",)),
     ("Schools", "admin.school_list", ("admin",)),
     ("People", "admin.user_list", ("admin",)),
     ("Audit log", "admin.audit_log", ("admin",)),
+    ("Outbox", "admin.outbox_list", ("admin",)),
+    ("Your account", "pages.account", None),
+    ("Email settings", "pages.notification_settings", None),
 ]
 
 
@@ -43,4 +51,9 @@ def navigation():
     return {"nav_items": nav_items}
 
 
-from tracker.blueprints.pages import home, initiatives  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import account, home, initiatives, lifecycle  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import notifications  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import policy  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import capacity  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import measures  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import dashboard  # noqa: E402,F401  (routes)

@@ -5,6 +5,18 @@ from flask_login import current_user
 from tracker.errors import DomainError, Forbidden, NotFound
 
 
+def whole_number(value, upper=2**63):
+    """A positive whole number below ``upper`` written in ASCII digits, else None.
+
+    (``str.isdigit`` is true for "²", which ``int`` refuses: a query string is not trusted.)
+    """
+    value = str(value if value is not None else "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if 0 < number < upper else None
+
+
 def me():
     return current_user._get_current_object()
 

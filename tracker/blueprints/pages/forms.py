@@ -1,7 +1,7 @@
 """WTForms for the pages. They parse; the domain modules decide what is valid."""
 from flask_wtf import FlaskForm
-from wtforms import (DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField, widgets)
+from wtforms import (DateField, HiddenField, IntegerField, SelectChoice, SelectField,
+                     SelectMultipleField, StringField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
@@ -21,6 +21,11 @@ HELIX_LABELS = {
 }
 
 
+def options(pairs):
+    """``(value, label)`` pairs as WTForms choices (bare tuples are deprecated there)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -36,9 +41,9 @@ class InitiativeForm(FlaskForm):
     intended_outcomes = TextAreaField("Intended outcomes for pupils", validators=[Length(max=20000)])
     active_ingredients = TextAreaField("Active ingredients", validators=[Length(max=20000)])
     implementation_strategies = TextAreaField("Implementation strategies", validators=[Length(max=20000)])
-    pillars = MultiCheckboxField("Pillars", choices=[(p, PILLAR_LABELS[p]) for p in PILLARS])
+    pillars = MultiCheckboxField("Pillars", choices=options((p, PILLAR_LABELS[p]) for p in PILLARS))
     helix_components = MultiCheckboxField("Triple helix components",
-                                          choices=[(c, HELIX_LABELS[c]) for c in HELIX_COMPONENTS])
+                                          choices=options((c, HELIX_LABELS[c]) for c in HELIX_COMPONENTS))
     out_initiative_id = SelectField("Initiative it replaces", coerce=int, validators=[Optional()])
     out_practice = StringField("Or: the practice it stops", validators=[Length(max=2000)])
     out_due_on = DateField("Stopped by", validators=[Optional()])
@@ -58,12 +63,12 @@ class InitiativeForm(FlaskForm):
 class SchoolForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter the school's name."), Length(max=200)])
     urn = StringField("URN", validators=[DataRequired("Enter the school's URN."), Length(max=20)])
-    phase = SelectField("Phase", choices=[
+    phase = SelectField("Phase", choices=options([
         ("primary", "Primary"), ("secondary", "Secondary"), ("all_through", "All-through"),
-        ("special", "Special"), ("alternative", "Alternative provision"), ("post16", "Post-16")])
-    support_status = SelectField("Support status", choices=[
+        ("special", "Special"), ("alternative", "Alternative provision"), ("post16", "Post-16")]))
+    support_status = SelectField("Support status", choices=options([
         ("can_support", "Can give support"), ("stable", "Stable"),
-        ("needs_support", "Needs intensive support")])
+        ("needs_support", "Needs intensive support")]))
     max_active_initiatives = IntegerField("Own limit of active initiatives", validators=[Optional()])
     version = HiddenField()
 
@@ -71,11 +76,11 @@ class SchoolForm(FlaskForm):
 class UserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=200)])
     email = StringField("Email", validators=[DataRequired("Enter an email address."), Length(max=254)])
-    role = SelectField("Role", choices=[
+    role = SelectField("Role", choices=options([
         ("project_lead", "Project lead"), ("school_lead", "School lead"),
-        ("central_team", "Central team"), ("viewer", "Viewer (read only)"), ("admin", "Admin")])
+        ("central_team", "Central team"), ("viewer", "Viewer (read only)"), ("admin", "Admin")]))
     school_ids = MultiCheckboxField("Schools", coerce=int)
     password = StringField("Password", validators=[Length(max=128)],
                            render_kw={"autocomplete": "new-password", "type": "password"})
-    active = SelectField("Account", choices=[("1", "Active"), ("0", "Deactivated")])
+    active = SelectField("Account", choices=options([("1", "Active"), ("0", "Deactivated")]))
     version = HiddenField()

@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from tracker import initiatives, permissions, schools
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors
-from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS, InitiativeForm
+from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
+from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS, InitiativeForm, options
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.models import Initiative, User
@@ -25,8 +25,8 @@ def _filters_from_query():
         if not value:
             continue
         if name in ("school_id", "owner_id"):
-            if value.isdigit() and 0 < int(value) < 2**63:
-                chosen[name] = int(value)
+            if whole_number(value) is not None:
+                chosen[name] = whole_number(value)
         elif name == "q":
             chosen[name] = value.replace("\x00", "")[:200]
         elif value in CHOICES[name]:
@@ -39,7 +39,7 @@ def initiative_list():
     user = me()
     chosen = _filters_from_query()
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    page = whole_number(page, upper=100_000) or 1
     from tracker.blueprints.api.common import paginate
     result = paginate(initiatives.find_initiatives(user, **chosen), page, PER_PAGE)
     return render_template(
@@ -61,12 +61,12 @@ def _fill_choices(form, user, initiative=None):
     if user.role != "admin":
         mine = set(user.school_ids) | set(initiative.school_ids if initiative else [])
         visible = [s for s in visible if s.id in mine]
-    form.school_ids.choices = [(s.id, s.name) for s in visible]
-    form.owner_id.choices = [(0, "Me")] + [(u.id, u.name) for u in _owner_choices(user)]
+    form.school_ids.choices = options((s.id, s.name) for s in visible)
+    form.owner_id.choices = options([(0, "Me")] + [(u.id, u.name) for u in _owner_choices(user)])
     others = db.session.execute(
         initiatives.find_initiatives(user, status="active")
         .where(Initiative.id != (initiative.id if initiative else -1))).unique().scalars().all()
-    form.out_initiative_id.choices = [(0, "None")] + [(i.id, i.title) for i in others]
+    form.out_initiative_id.choices = options([(0, "None")] + [(i.id, i.title) for i in others])
 
 
 @bp.route("/initiatives/new", methods=["GET", "POST"])
@@ -77,7 +77,7 @@ def initiative_new():
     form = InitiativeForm()
     _fill_choices(form, user)
     if request.method == "GET" and len(form.school_ids.choices) == 1:
-        form.school_ids.data = [form.school_ids.choices[0][0]]
+        form.school_ids.data = [form.school_ids.choices[0].value]
     if form.validate_on_submit():
         try:
             initiative = initiatives.create_initiative(
@@ -97,12 +97,13 @@ def initiative_new():
 
 @bp.route("/initiatives/<int:initiative_id>")
 def initiative_detail(initiative_id):
-    user = me()
-    initiative = or_abort(initiatives.get_visible, db.session, user, initiative_id)
-    return render_template("pages/initiative_detail.html", initiative=initiative,
-                           one_out=initiatives.one_out_of(initiative),
-                           can_write=permissions.can(user, permissions.WRITE, initiative),
-                           pillar_labels=PILLAR_LABELS, helix_labels=HELIX_LABELS)
+    """The initiative page: phases and gates, updates, milestones, PDSA cycles, measures,
+    history (tracker.blueprints.pages.lifecycle draws it and handles its forms)."""
+    # Imported here so this module's own imports stay those of the list and form views.
+    from tracker.blueprints.pages.lifecycle import render_initiative
+
+    initiative = or_abort(permissions.get_initiative, db.session, me(), initiative_id)
+    return render_initiative(initiative)
 
 
 @bp.route("/initiatives/<int:initiative_id>/edit", methods=["GET", "POST"])
@@ -121,7 +122,7 @@ def initiative_edit(initiative_id):
         form.out_done_on.data = initiative.out_done_on
         form.version.data = initiative.version
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        version = whole_number(form.version.data)
         try:
             initiatives.update_initiative(
                 db.session, user, initiative, version, title=form.title.data,

@@ -1,0 +1,310 @@
+"""Measure pages: the run chart and XmR chart of one measure, adding points one by one or
+from a spreadsheet, freezing a baseline and re-basing; adding and editing measures."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from tracker import charts, measures, permissions
+from tracker.blueprints.pages import bp
+from tracker.blueprints.pages.common import me, or_abort, show_errors
+from tracker.errors import DomainError, StaleVersion
+from tracker.extensions import db
+from tracker.models import Measure
+from tracker.models.measure import MEASURE_KINDS
+
+KIND_LABELS = {
+    "outcome": "Outcome: what changes for pupils",
+    "implementation": "Implementation: fidelity, acceptability, feasibility or reach",
+    "process": "Process: is the change being carried out",
+    "balancing": "Balancing: what might get worse",
+}
+SERIES_LABELS = {"initiative": "the whole initiative", "mean_of_schools": "the average of the schools",
+                 "school": "one school"}
+
+
+class MeasureForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Give the measure a name."),
+                                           Length(max=measures.MAX_NAME)])
+    unit = StringField("Unit", validators=[Length(max=measures.MAX_UNIT)])
+    kind = SelectField("Kind", choices=[SelectChoice(k, KIND_LABELS[k]) for k in MEASURE_KINDS])
+    higher_is_better = SelectField("Direction", choices=[SelectChoice("1", "Higher is better"),
+                                                         SelectChoice("0", "Lower is better")])
+    baseline = StringField("Baseline value")
+    target = StringField("Target")
+    version = HiddenField()
+
+
+class PointForm(FlaskForm):
+    on = DateField("Date", validators=[InputRequired("Enter the date of the value.")])
+    value = StringField("Value", validators=[InputRequired("Enter the value.")])
+    school_id = SelectField("School", coerce=int, validators=[Optional()])
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file")
+
+
+class BaselineForm(FlaskForm):
+    baseline_until = DateField("Baseline ends on", validators=[Optional()])
+    version = HiddenField()
+
+
+class RebaseForm(FlaskForm):
+    starts_on = DateField("New segment starts on",
+                          validators=[InputRequired("Enter the day the sustained change began.")])
+    baseline_until = DateField("Its baseline ends on (optional)", validators=[Optional()])
+    reason = StringField("What changed", validators=[Length(max=measures.MAX_REASON)])
+
+
+@bp.app_template_global()
+def measure_figure(chart, measure, annotations=(), chart_id="chart", compact=False, title=None):
+    """A measure's run chart or XmR chart (by ``chart.kind``) as a figure."""
+    draw = charts.spc_chart_figure if chart.kind == "xmr" else charts.run_chart_figure
+    title = title or f"{'XmR chart' if chart.kind == 'xmr' else 'Run chart'} of {measure.name}"
+    return draw(chart, title=title, unit=measure.unit, target=measure.target,
+                higher_is_better=measure.higher_is_better, annotations=annotations,
+                chart_id=chart_id, compact=compact)
+
+
+@bp.app_template_filter("measure_value")
+def measure_value(value, unit=""):
+    return charts.fmt(value, unit)
+
+
+@bp.app_template_global()
+def signal_words(chart):
+    return charts.signal_words(chart)
+
+
+# --------------------------------------------------------------------------- measure page
+
+
+def _measure(measure_id, action=permissions.READ):
+    return or_abort(measures.get_measure, db.session, me(), measure_id, action)
+
+
+def _school_choice():
+    value = request.args.get("school_id", "")
+    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+
+
+def _school_choices(user, measure):
+    visible = [s for s in measure.initiative.schools if permissions.can_see_school(user, s.id)]
+    return [SelectChoice(0, "The whole initiative")] + [SelectChoice(s.id, s.name) for s in visible]
+
+
+def _render(measure, status=200, point_form=None, import_form=None, report=None,
+            baseline_form=None, rebase_form=None):
+    user = me()
+    school_id = _school_choice()
+    view = or_abort(measures.measure_view, db.session, user, measure, school_id)
+    point_form = point_form or PointForm(formdata=None)
+    point_form.school_id.choices = _school_choices(user, measure)
+    baseline_form = baseline_form or BaselineForm(
+        formdata=None, prefix="baseline", baseline_until=measure.baseline_until,
+        version=measure.version)
+    names = {s.id: s.name for s in measure.initiative.schools}
+    return render_template(
+        "pages/measure_detail.html", measure=measure, initiative=measure.initiative, view=view,
+        school_id=school_id, school_names=names, series_labels=SERIES_LABELS,
+        kind_labels=KIND_LABELS,
+        can_write=permissions.can(user, permissions.WRITE, measure.initiative),
+        point_form=point_form, import_form=import_form or ImportForm(formdata=None, prefix="import"),
+        report=report, baseline_form=baseline_form,
+        rebase_form=rebase_form or RebaseForm(formdata=None, prefix="rebase")), status
+
+
+@bp.route("/measures/<int:measure_id>")
+def measure_detail(measure_id):
+    return _render(_measure(measure_id))
+
+
+@bp.route("/measures/<int:measure_id>/points", methods=["POST"])
+def measure_add_point(measure_id):
+    user = me()
+    measure = _measure(measure_id, permissions.WRITE)
+    form = PointForm()
+    form.school_id.choices = _school_choices(user, measure)
+    if form.validate_on_submit():
+        try:
+            recorded = measures.record_point(db.session, user, measure, form.on.data,
+                                             form.value.data, form.school_id.data or None)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            point = recorded.point
+            said = f"{charts.fmt(point.value, measure.unit)} on {point.on.strftime('%-d %B %Y')}"
+            flash(f"Replaced {charts.fmt(recorded.previous_value, measure.unit)} with {said}."
+                  if recorded.replaced else f"Added {said}.", "success")
+            return redirect(url_for("pages.measure_detail", measure_id=measure.id,
+                                    _anchor="run-chart-section"))
+    return _render(measure, 422, point_form=form)
+
+
+@bp.route("/measures/<int:measure_id>/import", methods=["POST"])
+def measure_import(measure_id):
+    user = me()
+    measure = _measure(measure_id, permissions.WRITE)
+    form = ImportForm(prefix="import")
+    upload = form.file.data if form.validate_on_submit() else None
+    if not upload or not getattr(upload, "filename", ""):
+        form.file.errors = list(form.file.errors) + ["Choose a CSV file to import."]
+        return _render(measure, 422, import_form=form)
+    try:
+        text = measures.decode_upload(upload.read(measures.MAX_IMPORT_CHARS + 1))
+        report = measures.import_points_csv(db.session, user, measure, text)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.file.errors = list(form.file.errors) + [error.fields.get("file", [error.message])[0]]
+        return _render(measure, 422, import_form=form)
+    db.session.refresh(measure)
+    return _render(measure, import_form=ImportForm(formdata=None, prefix="import"), report=report)
+
+
+@bp.route("/measures/<int:measure_id>/baseline", methods=["POST"])
+def measure_baseline(measure_id):
+    user = me()
+    measure = _measure(measure_id, permissions.WRITE)
+    form = BaselineForm(prefix="baseline")
+    if form.validate_on_submit():
+        until = None if request.form.get("unfreeze") else form.baseline_until.data
+        if until is None and not request.form.get("unfreeze"):
+            form.baseline_until.errors = ["Enter the last day of the baseline period."]
+            return _render(measure, 422, baseline_form=form)
+        try:
+            measures.update_measure(db.session, user, measure, _version(form.version.data),
+                                    baseline_until=until)
+            db.session.commit()
+        except StaleVersion:
+            db.session.rollback()
+            flash("Someone else changed this measure while you were looking at it; "
+                  "here it is as it is now.", "error")
+            return redirect(url_for("pages.measure_detail", measure_id=measure_id))
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            flash(f"Froze the centre line on the points up to {until.strftime('%-d %B %Y')}."
+                  if until else "Unfroze the baseline: the centre line uses every point.", "success")
+            return redirect(url_for("pages.measure_detail", measure_id=measure.id,
+                                    _anchor="baseline-section"))
+    return _render(measure, 422, baseline_form=form)
+
+
+@bp.route("/measures/<int:measure_id>/rebases", methods=["POST"])
+def measure_rebase(measure_id):
+    user = me()
+    measure = _measure(measure_id, permissions.WRITE)
+    form = RebaseForm(prefix="rebase")
+    if form.validate_on_submit():
+        try:
+            measures.add_rebase(db.session, user, measure, form.starts_on.data,
+                                form.baseline_until.data, form.reason.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            flash(f"Re-based from {form.starts_on.data.strftime('%-d %B %Y')}: "
+                  "a new centre line starts there.", "success")
+            return redirect(url_for("pages.measure_detail", measure_id=measure.id,
+                                    _anchor="baseline-section"))
+    return _render(measure, 422, rebase_form=form)
+
+
+@bp.route("/measures/<int:measure_id>/rebases/<int:rebase_id>/delete", methods=["POST"])
+def measure_rebase_delete(measure_id, rebase_id):
+    measure = _measure(measure_id, permissions.WRITE)
+    or_abort(measures.remove_rebase, db.session, me(), measure, rebase_id)
+    db.session.commit()
+    flash("Removed the re-base: its points rejoin the segment before it.", "success")
+    return redirect(url_for("pages.measure_detail", measure_id=measure.id, _anchor="baseline-section"))
+
+
+@bp.route("/measures/<int:measure_id>/points/<int:point_id>/delete", methods=["POST"])
+def measure_point_delete(measure_id, point_id):
+    measure = _measure(measure_id, permissions.WRITE)
+    or_abort(measures.delete_point, db.session, me(), measure, point_id)
+    db.session.commit()
+    flash("Removed the point.", "success")
+    return redirect(url_for("pages.measure_detail", measure_id=measure.id, _anchor="points-section"))
+
+
+# --------------------------------------------------------------------------- add, edit, delete
+
+
+def _version(raw):
+    return int(raw) if (raw or "").isdigit() and int(raw) < 2**63 else None
+
+
+def _form_values(form):
+    return {"name": form.name.data, "unit": form.unit.data or "", "kind": form.kind.data,
+            "higher_is_better": form.higher_is_better.data == "1",
+            "baseline": (form.baseline.data or "").strip() or None,
+            "target": (form.target.data or "").strip() or None}
+
+
+@bp.route("/initiatives/<int:initiative_id>/measures/new", methods=["GET", "POST"])
+def measure_new(initiative_id):
+    user = me()
+    initiative = or_abort(permissions.get_initiative, db.session, user, initiative_id,
+                          permissions.WRITE)
+    form = MeasureForm()
+    if form.validate_on_submit():
+        try:
+            measure = measures.create_measure(db.session, user, initiative, **_form_values(form))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            flash(f"Added the measure “{measure.name}”. Add its first point below.", "success")
+            return redirect(url_for("pages.measure_detail", measure_id=measure.id))
+    return render_template("pages/measure_form.html", form=form, initiative=initiative,
+                           measure=None), 422 if form.errors else 200
+
+
+@bp.route("/measures/<int:measure_id>/edit", methods=["GET", "POST"])
+def measure_edit(measure_id):
+    user = me()
+    measure = _measure(measure_id, permissions.WRITE)
+    form = MeasureForm(obj=measure if request.method == "GET" else None)
+    if request.method == "GET":
+        form.higher_is_better.data = "1" if measure.higher_is_better else "0"
+        form.baseline.data = "" if measure.baseline is None else charts.fmt(measure.baseline).replace(",", "")
+        form.target.data = "" if measure.target is None else charts.fmt(measure.target).replace(",", "")
+        form.version.data = measure.version
+    if form.validate_on_submit():
+        try:
+            measures.update_measure(db.session, user, measure, _version(form.version.data),
+                                    **_form_values(form))
+            db.session.commit()
+        except StaleVersion:
+            db.session.rollback()
+            flash("Someone else changed this measure while you were editing. Your changes are "
+                  "still in the form: check the measure in another tab, then save again.", "error")
+            form.version.data = db.session.get(Measure, measure_id).version
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            flash("Saved the measure.", "success")
+            return redirect(url_for("pages.measure_detail", measure_id=measure.id))
+    return render_template("pages/measure_form.html", form=form, initiative=measure.initiative,
+                           measure=measure), 422 if form.errors else 200
+
+
+@bp.route("/measures/<int:measure_id>/delete", methods=["POST"])
+def measure_delete(measure_id):
+    measure = _measure(measure_id, permissions.WRITE)
+    initiative_id, name = measure.initiative_id, measure.name
+    measures.delete_measure(db.session, me(), measure)
+    db.session.commit()
+    flash(f"Deleted the measure “{name}” and its points.", "success")
+    return redirect(url_for("pages.initiative_detail", initiative_id=initiative_id,
+                            _anchor="measures"))

@@ -1,0 +1,253 @@
+"""Phases and gates: Explore → Prepare → Deliver → Sustain, and the endings.
+
+Gates are data: each criterion is a ``Criterion`` with a code (API.md's
+``missing[].code``), a message a person understands, and a check. ``GATES`` lists
+the criteria an initiative must meet to *enter* each phase; moving forward more
+than one phase at once must meet every gate on the way.
+
+Decisions where the contract is silent:
+- Moving back (Deliver → Prepare after a failed pilot) passes no gate but needs a
+  ``reason``.
+- ``rejected`` ends an initiative only from Explore: it is the go/no-go decision.
+  Later, stopping on purpose is de-implementation, which a review decides
+  (tracker.reviews calls ``record_transition`` with ``deimplemented``).
+- ``completed`` ends an initiative only from Sustain: completed means embedded.
+- An ended initiative moves no more.
+- Only an admin's ``override_reason`` passes an unmet gate; anyone else sending one
+  past an unmet gate is refused (Forbidden, with ``missing``). An override is kept on
+  the transition and in the audit log. When every criterion is met nothing is
+  overridden, so the override reason is not recorded.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload
+
+from tracker import clock, permissions
+from tracker.audit import record_event
+from tracker.errors import Forbidden, GateBlocked, Invalid
+from tracker.models import (DeimplementationReview, Initiative, Measure, Milestone, PdsaCycle,
+                            Transition)
+from tracker.models.initiative import PHASES
+
+#: Where a move may end an initiative, and from which phase.
+ENDINGS = {"completed": "sustain", "rejected": "explore"}
+#: Every value ``record_transition`` accepts as ``to``.
+TARGETS = PHASES + ("completed", "rejected", "deimplemented")
+STUDIED_STAGES = ("study", "act", "closed")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the gates need to know beyond the initiative's own columns (read in one query)."""
+
+    has_milestone: bool
+    has_measure: bool
+    has_studied_cycle: bool
+    out_required: bool
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    message: str
+    check: Callable[[Initiative, Facts], bool]
+
+    def as_missing(self):
+        return {"code": self.code, "message": self.message}
+
+
+def _written(field):
+    return lambda initiative, facts: bool((getattr(initiative, field) or "").strip())
+
+
+def _one_out_named(initiative, facts):
+    # Done-ness is not a gate: an out not carried out by its due date is an
+    # ``out_overdue`` breach (tracker.policy), reported after the move.
+    return not facts.out_required or (initiative.has_out and initiative.out_due_on is not None)
+
+
+GATES = {
+    "prepare": (
+        Criterion("problem", "Describe the problem, from the school's own data.",
+                  _written("problem")),
+        Criterion("evidence", "Say which evidence-informed approach you chose and why it fits.",
+                  _written("evidence")),
+    ),
+    "deliver": (
+        Criterion("active_ingredients",
+                  "Name the active ingredients: the few things that must be done faithfully.",
+                  _written("active_ingredients")),
+        Criterion("milestone", "Plan at least one milestone.",
+                  lambda initiative, facts: facts.has_milestone),
+        Criterion("measure", "Add at least one measure to watch.",
+                  lambda initiative, facts: facts.has_measure),
+        Criterion("one_out",
+                  "Name what this initiative will stop to make room (its one out), and by when.",
+                  _one_out_named),
+    ),
+    "sustain": (
+        Criterion("pdsa_studied",
+                  "Take at least one PDSA cycle as far as Study, so something has been learned.",
+                  lambda initiative, facts: facts.has_studied_cycle),
+    ),
+}
+
+
+def gate_facts(session, initiative):
+    """The facts the gates read, in one query (plus the policy's own for the one out)."""
+    row = session.execute(select(
+        exists().where(Milestone.initiative_id == initiative.id),
+        exists().where(Measure.initiative_id == initiative.id),
+        exists().where(PdsaCycle.initiative_id == initiative.id,
+                       PdsaCycle.stage.in_(STUDIED_STAGES)),
+    )).one()
+    # Imported here: tracker.policy and tracker.reviews call back into this module.
+    from tracker.policy import out_required
+
+    return Facts(has_milestone=bool(row[0]), has_measure=bool(row[1]),
+                 has_studied_cycle=bool(row[2]), out_required=out_required(session, initiative))
+
+
+def _phases_entered(initiative, to):
+    """The phases a forward move from the current phase to ``to`` enters (empty otherwise)."""
+    if to not in PHASES or initiative.status != "active":
+        return ()
+    here, there = PHASES.index(initiative.phase), PHASES.index(to)
+    return PHASES[here + 1:there + 1]
+
+
+def unmet_criteria(session, initiative, to, facts=None):
+    """``[{"code", "message"}]``: every criterion not met for a move to ``to``, in gate order.
+
+    Empty for back moves and endings, which pass no gate.
+    """
+    entered = _phases_entered(initiative, to)
+    if not entered:
+        return []
+    facts = facts or gate_facts(session, initiative)
+    return [c.as_missing() for phase in entered for c in GATES.get(phase, ())
+            if not c.check(initiative, facts)]
+
+
+def gate_checklist(session, initiative):
+    """Every gate with each criterion's state, for a page or client to show before a move:
+    ``[{"to", "met", "criteria": [{"code", "message", "met"}]}]``."""
+    facts = gate_facts(session, initiative)
+    checklist = []
+    for phase, criteria in GATES.items():
+        rows = [{"code": c.code, "message": c.message, "met": c.check(initiative, facts)}
+                for c in criteria]
+        checklist.append({"to": phase, "met": all(r["met"] for r in rows), "criteria": rows})
+    return checklist
+
+
+def next_phase(initiative):
+    """The phase after the current one, or None in Sustain or once ended."""
+    if initiative.status != "active" or initiative.phase == PHASES[-1]:
+        return None
+    return PHASES[PHASES.index(initiative.phase) + 1]
+
+
+def is_back_move(initiative, to):
+    return to in PHASES and PHASES.index(to) < PHASES.index(initiative.phase)
+
+
+def _clean(text):
+    text = (text or "").strip()
+    return text or None
+
+
+def move_phase(session, actor, initiative, to, reason=None, override_reason=None, today=None):
+    """Move ``initiative`` to phase ``to``, or end it (``completed``, ``rejected``).
+
+    Raises Forbidden unless the actor may move phases (school lead or admin); Invalid for
+    a move that makes no sense (ended initiative, same phase, an ending from the wrong
+    phase, a back move without ``reason``); GateBlocked with every unmet criterion; and
+    Forbidden (with ``missing``) when someone other than an admin sends an
+    ``override_reason`` past an unmet gate. Returns the Transition.
+    """
+    permissions.require(actor, permissions.MOVE_PHASE, initiative)
+    reason, override_reason = _clean(reason), _clean(override_reason)
+    _check_move(initiative, to, reason)
+    missing = unmet_criteria(session, initiative, to)
+    if missing and override_reason is None:
+        raise GateBlocked(f"Not ready for {to.capitalize()}: " + " ".join(
+            m["message"] for m in missing), missing=missing)
+    if missing and actor.role != "admin":
+        raise Forbidden("Only an admin can move an initiative past an unmet gate.",
+                        missing=missing)
+    if not missing:
+        override_reason = None
+    transition = record_transition(session, actor, initiative, to, reason=reason,
+                                   override_reason=override_reason, today=today)
+    if override_reason:
+        record_event(session, "override", "initiatives", initiative.id, details={
+            "to": to, "missing": [m["code"] for m in missing],
+            "override_reason": override_reason, "transition_id": transition.id},
+            actor_id=actor.id)
+        session.flush()
+    return transition
+
+
+def _check_move(initiative, to, reason):
+    if to not in PHASES and to not in ENDINGS:
+        raise Invalid("Unknown phase.", fields={"to": [
+            "Choose explore, prepare, deliver, sustain, completed or rejected."]})
+    if initiative.status != "active":
+        raise Invalid("This initiative has ended; it cannot move any more.",
+                      fields={"to": [f"It is {initiative.status}."]})
+    if to == initiative.phase:
+        raise Invalid(f"The initiative is already in {to.capitalize()}.",
+                      fields={"to": ["Choose another phase."]})
+    if to in ENDINGS and initiative.phase != ENDINGS[to]:
+        message = ("Only an initiative in Explore can be rejected; later, stop it through a "
+                   "de-implementation review." if to == "rejected" else
+                   "Only an initiative in Sustain can be completed.")
+        raise Invalid(message, fields={"to": [message]})
+    if is_back_move(initiative, to) and reason is None:
+        raise Invalid("Say why the initiative is moving back.",
+                      fields={"reason": ["Moving back a phase needs a reason."]})
+
+
+def record_transition(session, actor, initiative, to, reason=None, override_reason=None,
+                      today=None):
+    """Write a move: set the phase (or the end status), ``phase_since``/``ended_on``, and
+    keep a Transition. Checks neither permission nor gates: callers have decided.
+
+    ``to`` is a phase, or ``completed``, ``rejected`` or ``deimplemented`` (ends the
+    initiative; its phase stays where it ended). Entering Deliver schedules the next
+    de-implementation review unless one is already waiting. Returns the Transition.
+    """
+    if to not in TARGETS:
+        raise Invalid("Unknown phase.", fields={"to": [f"Not one of {', '.join(TARGETS)}."]})
+    today = today or clock.today()
+    from_phase = initiative.phase if initiative.status == "active" else initiative.status
+    if to in PHASES:
+        initiative.phase, initiative.status = to, "active"
+        initiative.phase_since, initiative.ended_on = today, None
+    else:
+        initiative.status, initiative.ended_on = to, today
+    transition = Transition(initiative_id=initiative.id, from_phase=from_phase, to_phase=to,
+                            user_id=actor.id if actor is not None else None,
+                            reason=reason, override_reason=override_reason)
+    session.add(transition)
+    session.flush()
+    if to == "deliver" and from_phase != "deliver" and not _review_waiting(session, initiative):
+        from tracker.reviews import schedule_next_review  # see gate_facts on the import
+
+        schedule_next_review(session, initiative, today)
+    return transition
+
+
+def _review_waiting(session, initiative):
+    return session.execute(select(exists().where(
+        DeimplementationReview.initiative_id == initiative.id,
+        DeimplementationReview.decision.is_(None)))).scalar()
+
+
+def transitions_of(initiative):
+    """A select of an initiative's history, oldest first, with who moved it."""
+    return (select(Transition).where(Transition.initiative_id == initiative.id)
+            .options(joinedload(Transition.user)).order_by(Transition.at, Transition.id))

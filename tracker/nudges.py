@@ -1,0 +1,558 @@
+"""Who to nudge about what: plain functions from the database to items grouped per person.
+
+Each function returns ``{user_id: [Item, ...]}`` and runs a fixed number of queries
+whatever the size of the trust (no query per initiative, milestone or person). The jobs
+(``tracker.jobs``) filter the items by each person's preferences, write one email per
+person and queue it.
+
+Who gets what:
+- milestones overdue or due within ``due_soon_days``: the milestone's owner, else the
+  initiative's owner, else the school leads;
+- active initiatives with no progress update for ``stale_days``: the initiative's owner;
+- stuck PDSA cycles (``tracker.pdsa.stuck_cycles``): the cycle's owner, else the
+  initiative's owner;
+- de-implementation reviews due or overdue: the reviewer, else the school leads;
+- escalation: a milestone or review overdue by ``escalate_after_days`` or more also goes
+  to the school leads of the initiative's schools;
+- one in, one out breaches (``tracker.policy.breaches``): the school's leads (admins
+  when a school has none);
+- capacity problems (``tracker.capacity``): the central team (admins when there is none);
+- the weekly digest: school leads and viewers, for their schools (a viewer with no
+  school: the whole trust): what moved, what is late, what was stopped.
+
+Nobody inactive or anonymised is ever a recipient.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from tracker.errors import Invalid
+from tracker.models import (DeimplementationReview, Initiative, Milestone, School, Transition,
+                            User, initiative_schools, user_schools)
+from tracker.models.initiative import PHASES
+
+# --- preferences -------------------------------------------------------------------------
+
+DAILY, WEEKLY, NEVER = "daily", "weekly", "never"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One kind of email content a person can switch on, off, or to weekly."""
+
+    code: str
+    label: str
+    hint: str
+    #: The frequencies offered; the first is the default.
+    choices: tuple
+    #: The roles to whom the settings page offers it (everyone's preference is honoured).
+    roles: tuple
+
+
+TOPICS = (
+    Topic("milestones", "Milestones overdue or due soon",
+          "Milestones you own, or on initiatives you own, that are late or due within a week.",
+          (DAILY, WEEKLY, NEVER), ("admin", "central_team", "school_lead", "project_lead")),
+    Topic("stale", "Initiatives with no recent update",
+          "Your initiatives that have had no progress update for a month.",
+          (DAILY, WEEKLY, NEVER), ("admin", "central_team", "school_lead", "project_lead")),
+    Topic("pdsa", "PDSA cycles stuck",
+          "Your cycles stuck in Do with no Study, or untouched for weeks.",
+          (DAILY, WEEKLY, NEVER), ("admin", "central_team", "school_lead", "project_lead")),
+    Topic("reviews", "De-implementation reviews due",
+          "Reviews you are to carry out (or, with no reviewer named, in your schools).",
+          (DAILY, WEEKLY, NEVER), ("admin", "central_team", "school_lead", "project_lead")),
+    Topic("escalations", "Overdue work in your schools",
+          "Milestones and reviews in your schools that are more than two weeks late.",
+          (DAILY, WEEKLY, NEVER), ("admin", "school_lead")),
+    Topic("policy", "One in, one out breaches",
+          "Your schools over their limit of initiatives, or late stopping what they named.",
+          (DAILY, WEEKLY, NEVER), ("admin", "school_lead")),
+    Topic("capacity", "Capacity problems",
+          "Experts allocated beyond their days, and initiatives in Deliver with no capacity.",
+          (WEEKLY, NEVER), ("admin", "central_team")),
+    Topic("digest", "Weekly digest",
+          "What moved, what is late and what was stopped in your schools this week.",
+          (WEEKLY, NEVER), ("admin", "school_lead", "viewer")),
+)
+TOPIC_BY_CODE = {t.code: t for t in TOPICS}
+FREQUENCY_LABELS = {DAILY: "Daily", WEEKLY: "Weekly", NEVER: "Never"}
+
+
+def frequency(prefs, code):
+    """The chosen frequency of topic ``code`` in ``prefs``, or the topic's default."""
+    topic = TOPIC_BY_CODE[code]
+    chosen = (prefs or {}).get(code)
+    return chosen if chosen in topic.choices else topic.choices[0]
+
+
+def wants(prefs, code, today, weekly_day=0):
+    """Whether a person with ``prefs`` gets topic ``code`` on ``today``.
+
+    ``weekly`` means: on ``weekly_day`` (0 = Monday) for topics that could come daily;
+    on every run for topics that only come weekly (their job runs once a week).
+    """
+    chosen = frequency(prefs, code)
+    if chosen == NEVER:
+        return False
+    if chosen == WEEKLY and DAILY in TOPIC_BY_CODE[code].choices:
+        return today.weekday() == weekly_day
+    return True
+
+
+def topics_for(user):
+    """The topics the settings page offers ``user``."""
+    return [t for t in TOPICS if user.role in t.roles]
+
+
+def set_preferences(session, actor, user, values):
+    """Save ``user``'s choices: ``values`` maps topic codes to ``daily|weekly|never``.
+
+    A person sets their own preferences (an admin may set anyone's). Topics not named
+    keep their choice. Raises Forbidden, or Invalid naming each bad field.
+    """
+    from tracker.permissions import ADMINISTER, require
+
+    if actor.id != user.id:
+        require(actor, ADMINISTER)
+    problems = {}
+    for code, chosen in values.items():
+        topic = TOPIC_BY_CODE.get(code)
+        if topic is None:
+            problems[code] = ["Not a kind of email the tracker sends."]
+        elif chosen not in topic.choices:
+            problems[code] = [f"Choose one of: {', '.join(FREQUENCY_LABELS[c] for c in topic.choices)}."]
+    if problems:
+        raise Invalid("Some choices are not possible.", fields=problems)
+    user.notification_prefs = {**(user.notification_prefs or {}), **values}
+    session.flush()
+    return user
+
+
+# --- items -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to tell one person: a line in their email."""
+
+    topic: str
+    #: What kind of line: decides the section it is listed under (see SECTIONS).
+    kind: str
+    title: str
+    detail: str
+    #: The page to act on it, relative to the tracker's BASE_URL.
+    path: str
+    #: The initiative it belongs to, for context ("" when it is about a school or an expert).
+    initiative: str = ""
+    #: Orders lines inside a section (most urgent first).
+    sort: tuple = field(default=(), compare=False)
+
+
+#: kind → the section heading it appears under, in the order sections are shown.
+SECTIONS = {
+    "milestone_overdue": "Overdue milestones",
+    "review_overdue": "Overdue reviews",
+    "escalated_milestone": "Overdue milestones in your schools",
+    "escalated_review": "Overdue reviews in your schools",
+    "pdsa_stuck": "PDSA cycles stuck",
+    "initiative_stale": "Initiatives with no recent update",
+    "milestone_due": "Milestones due soon",
+    "review_due": "Reviews due soon",
+    "over_limit": "Schools over their limit",
+    "out_overdue": "Outs not carried out",
+    "over_allocated": "Experts over-allocated",
+    "no_capacity": "Initiatives in Deliver with no capacity",
+    "moved": "What moved",
+    "late": "What is late",
+    "stopped": "What was stopped",
+}
+
+
+#: kind → (one, many): how a subject line counts items of that kind.
+NOUNS = {
+    "milestone_overdue": ("overdue milestone", "overdue milestones"),
+    "review_overdue": ("overdue review", "overdue reviews"),
+    "escalated_milestone": ("overdue milestone in your schools", "overdue milestones in your schools"),
+    "escalated_review": ("overdue review in your schools", "overdue reviews in your schools"),
+    "pdsa_stuck": ("stuck PDSA cycle", "stuck PDSA cycles"),
+    "initiative_stale": ("initiative with no recent update", "initiatives with no recent update"),
+    "milestone_due": ("milestone due soon", "milestones due soon"),
+    "review_due": ("review due soon", "reviews due soon"),
+    "over_limit": ("school over its limit", "schools over their limit"),
+    "out_overdue": ("out not carried out", "outs not carried out"),
+    "over_allocated": ("expert over-allocated", "experts over-allocated"),
+    "no_capacity": ("initiative with no capacity", "initiatives with no capacity"),
+}
+
+
+def counted(kind, n):
+    """``"2 overdue milestones"``: ``n`` items of ``kind`` in words."""
+    one, many = NOUNS.get(kind, (kind, kind))
+    return f"{n} {one if n == 1 else many}"
+
+
+def long_date(day):
+    return f"{day.day} {day:%B %Y}"
+
+
+def _days(n):
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+class People:
+    """Who is active, and who leads each school, loaded once per job (two queries)."""
+
+    def __init__(self, session):
+        rows = session.execute(select(User.id, User.role).where(
+            User.active.is_(True), User.anonymised_at.is_(None))).all()
+        self.active = {user_id for user_id, _ in rows}
+        self.by_role = defaultdict(list)
+        for user_id, role in rows:
+            self.by_role[role].append(user_id)
+        self.leads = defaultdict(list)
+        for school_id, user_id in session.execute(
+                select(user_schools.c.school_id, User.id)
+                .join(User, User.id == user_schools.c.user_id)
+                .where(User.role == "school_lead", User.active.is_(True),
+                       User.anonymised_at.is_(None))
+                .order_by(User.id)).all():
+            self.leads[school_id].append(user_id)
+
+    def first_active(self, *user_ids):
+        return next((u for u in user_ids if u is not None and u in self.active), None)
+
+    def leads_of(self, school_ids):
+        return sorted({u for s in school_ids for u in self.leads.get(s, ())})
+
+    def role(self, role):
+        return sorted(self.by_role.get(role, ()))
+
+
+def _schools_of(session, initiatives_subquery):
+    """``{initiative_id: [school_id]}`` for the initiatives a subquery of ids selects."""
+    link = initiative_schools.c
+    mapping = defaultdict(list)
+    for initiative_id, school_id in session.execute(
+            select(link.initiative_id, link.school_id)
+            .where(link.initiative_id.in_(initiatives_subquery))).all():
+        mapping[initiative_id].append(school_id)
+    return mapping
+
+
+class Grouped:
+    """Items per recipient, never the same item twice to one person."""
+
+    def __init__(self):
+        self.items = defaultdict(dict)
+
+    def add(self, user_ids, item):
+        for user_id in user_ids:
+            if user_id is not None:
+                self.items[user_id].setdefault((item.kind, item.path, item.title), item)
+
+    def result(self):
+        return {user_id: sorted(found.values(), key=_order)
+                for user_id, found in self.items.items()}
+
+
+def _order(item):
+    return (list(SECTIONS).index(item.kind) if item.kind in SECTIONS else len(SECTIONS), item.sort,
+            item.title)
+
+
+def _initiative_path(initiative_id, anchor=""):
+    return f"/initiatives/{initiative_id}" + (f"#{anchor}" if anchor else "")
+
+
+# --- the nudges job ----------------------------------------------------------------------
+
+def nudges(session, today, *, due_soon_days=7, stale_days=30, escalate_after_days=14,
+           pdsa_do_days=14, pdsa_idle_days=30, zone="Europe/London"):
+    """Everything the daily nudges job tells each person on ``today``:
+    ``{user_id: [Item]}``. A fixed number of queries (nine) whatever the trust's size."""
+    people = People(session)
+    grouped = Grouped()
+    _milestones(session, today, people, grouped, due_soon_days, escalate_after_days)
+    _reviews(session, today, people, grouped, due_soon_days, escalate_after_days)
+    _stale(session, today, people, grouped, stale_days, zone)
+    _stuck_cycles(session, today, people, grouped, pdsa_do_days, pdsa_idle_days)
+    return grouped.result()
+
+
+def _milestones(session, today, people, grouped, due_soon_days, escalate_after_days):
+    due = (Milestone.done_on.is_(None), Milestone.due_on <= today + timedelta(days=due_soon_days),
+           Initiative.status == "active")
+    rows = session.execute(
+        select(Milestone.id, Milestone.title, Milestone.due_on, Milestone.owner_id,
+               Initiative.id, Initiative.title, Initiative.owner_id)
+        .join(Initiative, Initiative.id == Milestone.initiative_id).where(*due)
+        .order_by(Milestone.due_on, Milestone.id)).all()
+    schools = _schools_of(session, select(Milestone.initiative_id)
+                          .join(Initiative, Initiative.id == Milestone.initiative_id).where(*due))
+    for m_id, title, due_on, owner_id, i_id, i_title, i_owner_id in rows:
+        late = (today - due_on).days
+        leads = people.leads_of(schools[i_id])
+        recipient = people.first_active(owner_id, i_owner_id)
+        path = _initiative_path(i_id, "milestones")
+        if late > 0:
+            detail = f"{_days(late)} overdue (due {long_date(due_on)})."
+            item = Item("milestones", "milestone_overdue", title, detail, path, i_title, (due_on, m_id))
+        else:
+            when = "today" if late == 0 else f"in {_days(-late)}"
+            item = Item("milestones", "milestone_due", title, f"Due {when} ({long_date(due_on)}).",
+                        path, i_title, (due_on, m_id))
+        grouped.add([recipient] if recipient else leads, item)
+        if late >= escalate_after_days and recipient is not None:
+            grouped.add([u for u in leads if u != recipient], Item(
+                "escalations", "escalated_milestone", title, detail + " Owner has been nudged.",
+                path, i_title, (due_on, m_id)))
+
+
+def _reviews(session, today, people, grouped, due_soon_days, escalate_after_days):
+    due = (DeimplementationReview.decision.is_(None),
+           DeimplementationReview.due_on <= today + timedelta(days=due_soon_days),
+           Initiative.status == "active")
+    rows = session.execute(
+        select(DeimplementationReview.id, DeimplementationReview.due_on,
+               DeimplementationReview.reviewer_id, Initiative.id, Initiative.title)
+        .join(Initiative, Initiative.id == DeimplementationReview.initiative_id).where(*due)
+        .order_by(DeimplementationReview.due_on, DeimplementationReview.id)).all()
+    schools = _schools_of(session, select(DeimplementationReview.initiative_id)
+                          .join(Initiative, Initiative.id == DeimplementationReview.initiative_id)
+                          .where(*due))
+    for r_id, due_on, reviewer_id, i_id, i_title in rows:
+        late = (today - due_on).days
+        leads = people.leads_of(schools[i_id])
+        reviewer = people.first_active(reviewer_id)
+        title = "De-implementation review"
+        path = f"/reviews/{r_id}"
+        if late > 0:
+            detail = f"{_days(late)} overdue (due {long_date(due_on)})."
+            item = Item("reviews", "review_overdue", title, detail, path, i_title, (due_on, r_id))
+        else:
+            when = "today" if late == 0 else f"in {_days(-late)}"
+            item = Item("reviews", "review_due", title, f"Due {when} ({long_date(due_on)}).",
+                        path, i_title, (due_on, r_id))
+        grouped.add([reviewer] if reviewer else leads, item)
+        if late >= escalate_after_days and reviewer is not None:
+            grouped.add([u for u in leads if u != reviewer], Item(
+                "escalations", "escalated_review", title, detail + " The reviewer has been nudged.",
+                path, i_title, (due_on, r_id)))
+
+
+def _stale(session, today, people, grouped, stale_days, zone):
+    """Active initiatives whose latest update (or, with none, their creation) is too old."""
+    # Stale when the last update fell on or before the day ``stale_days`` ago.
+    since = datetime.combine(today - timedelta(days=stale_days - 1), time.min, tzinfo=ZoneInfo(zone))
+    last = func.coalesce(Initiative.last_update_at, Initiative.created_at)
+    rows = session.execute(
+        select(Initiative.id, Initiative.title, Initiative.owner_id, Initiative.last_update_at,
+               Initiative.created_at)
+        .where(Initiative.status == "active", last < since)
+        .order_by(last, Initiative.id)).all()
+    for i_id, title, owner_id, updated_at, created_at in rows:
+        moment = updated_at or created_at
+        day = moment.astimezone(ZoneInfo(zone)).date() if moment.tzinfo else moment.date()
+        detail = (f"No progress update for {_days((today - day).days)} (last on {long_date(day)})."
+                  if updated_at else f"No progress update since it started on {long_date(day)}.")
+        grouped.add([people.first_active(owner_id)], Item(
+            "stale", "initiative_stale", title, detail, _initiative_path(i_id, "updates"), title,
+            (day, i_id)))
+
+
+def _stuck_cycles(session, today, people, grouped, do_days, idle_days):
+    from tracker import pdsa
+
+    for cycle in pdsa.stuck_cycles(session, today, do_days=do_days, idle_days=idle_days):
+        initiative = cycle.initiative
+        grouped.add([people.first_active(cycle.owner_id, initiative.owner_id)], Item(
+            "pdsa", "pdsa_stuck", cycle.title, pdsa.why_stuck(cycle, today),
+            _initiative_path(initiative.id, "pdsa"),
+            initiative.title, (cycle.stage_since, cycle.id)))
+
+
+# --- the policy job ----------------------------------------------------------------------
+
+def policy_nudges(session, today):
+    """One in, one out breaches on ``today`` for each school's leads (admins when a school
+    has no lead): ``{user_id: [Item]}``. A fixed number of queries."""
+    from tracker import policy
+
+    found = policy.breaches(session, today)
+    people = People(session)
+    titles = dict(session.execute(select(Initiative.id, Initiative.title)
+                                  .where(Initiative.id.in_({b["initiative_id"] for b in found} or {-1}))).all())
+    names = dict(session.execute(select(School.id, School.name)
+                                 .where(School.id.in_({b["school_id"] for b in found} or {-1}))).all())
+    grouped = Grouped()
+    for breach in found:
+        school, initiative_id = names.get(breach["school_id"], "A school"), breach["initiative_id"]
+        title = titles.get(initiative_id, "an initiative")
+        since = breach["since"]
+        if breach["kind"] == "over_limit":
+            item = Item("policy", "over_limit", school,
+                        f"Over its limit of initiatives in Prepare or Deliver since "
+                        f"{long_date(since)}, when “{title}” was taken on.",
+                        f"/policy/schools/{breach['school_id']}", title, (since, initiative_id))
+        else:
+            item = Item("policy", "out_overdue", title,
+                        f"In {school}: what it was to stop is not stopped (overdue since "
+                        f"{long_date(since)}).", _initiative_path(initiative_id), title,
+                        (since, initiative_id))
+        leads = people.leads_of([breach["school_id"]]) or people.role("admin")
+        grouped.add(leads, item)
+    return grouped.result()
+
+
+# --- the capacity job --------------------------------------------------------------------
+
+def capacity_available():
+    """Whether the capacity rules (``tracker.capacity``) are installed yet."""
+    try:
+        from tracker import capacity
+    except ModuleNotFoundError:
+        return False
+    return hasattr(capacity, "over_allocations") and hasattr(capacity, "initiatives_without_capacity")
+
+
+def capacity_nudges(session, today, weeks=8):
+    """Experts over-allocated in the ``weeks`` from ``today``'s week, and initiatives in
+    Deliver with no capacity, for the central team (admins when there is none)."""
+    from tracker import capacity
+
+    monday = today - timedelta(days=today.weekday())
+    items = [_over_allocated_item(entry)
+             for entry in capacity.over_allocations(session, monday, monday + timedelta(weeks=weeks, days=-1))]
+    items += [_no_capacity_item(entry, today)
+              for entry in capacity.initiatives_without_capacity(session, today)]
+    people = People(session)
+    grouped = Grouped()
+    for item in items:
+        grouped.add(people.role("central_team") or people.role("admin"), item)
+    return grouped.result()
+
+
+def _over_allocated_item(entry):
+    """An item from one entry of ``capacity.over_allocations``."""
+    weeks = entry["weeks"]
+    mondays = sorted(date.fromisocalendar(int(w["week"][:4]), int(w["week"][6:]), 1) for w in weeks)
+    worst = max(w["excess"] for w in weeks)
+    count = f"{len(weeks)} week{'s' if len(weeks) != 1 else ''}"
+    detail = (f"Over their days by up to {worst:g} a week, in {count} from the week of "
+              f"{long_date(mondays[0])}.")
+    return Item("capacity", "over_allocated", entry["name"], detail,
+                "/planner", "", (mondays[0], entry["name"]))
+
+
+def _no_capacity_item(initiative, today):
+    return Item("capacity", "no_capacity", initiative.title,
+                "In Deliver with no expert allocated to it today.",
+                _initiative_path(initiative.id), initiative.title, (initiative.title, initiative.id))
+
+
+# --- the digest job ----------------------------------------------------------------------
+
+DIGEST_DAYS = 7
+PHASE_LABELS = {p: p.title() for p in PHASES} | {
+    "completed": "Completed", "rejected": "Rejected", "deimplemented": "De-implemented"}
+
+
+def digest(session, today, *, days=DIGEST_DAYS, zone="Europe/London"):
+    """The weekly digest for school leads and viewers: ``{user_id: [Item]}`` with kinds
+    ``moved`` (phase changes in the ``days`` up to ``today``), ``late`` (overdue
+    milestones and reviews now) and ``stopped`` (initiatives de-implemented and practices
+    stopped in those days), for each person's schools. A fixed number of queries."""
+    first = today - timedelta(days=days - 1)
+    per_school = defaultdict(list)
+    for school_ids, item in (_moved(session, first, today, zone) + _late(session, today)
+                             + _stopped(session, first, today)):
+        for school_id in school_ids:
+            per_school[school_id].append(item)
+    grouped = Grouped()
+    all_schools = list(per_school)
+    for user_id, role, school_id in session.execute(
+            select(User.id, User.role, user_schools.c.school_id)
+            .outerjoin(user_schools, user_schools.c.user_id == User.id)
+            .where(User.role.in_(("school_lead", "viewer")), User.active.is_(True),
+                   User.anonymised_at.is_(None))).all():
+        if school_id is None and role == "school_lead":
+            continue
+        for sid in ([school_id] if school_id is not None else all_schools):
+            for item in per_school.get(sid, ()):
+                grouped.add([user_id], item)
+    return grouped.result()
+
+
+def _moved(session, first, last, zone):
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+    window = (Transition.at >= start, Transition.at < end, Transition.to_phase != "deimplemented")
+    rows = session.execute(
+        select(Transition.id, Transition.initiative_id, Transition.from_phase, Transition.to_phase,
+               Transition.at, Initiative.title)
+        .join(Initiative, Initiative.id == Transition.initiative_id).where(*window)
+        .order_by(Transition.at, Transition.id)).all()
+    schools = _schools_of(session, select(Transition.initiative_id).where(*window))
+    found = []
+    for t_id, i_id, from_phase, to_phase, at, title in rows:
+        day = at.astimezone(tz).date()
+        detail = (f"{PHASE_LABELS.get(from_phase, from_phase)} → {PHASE_LABELS.get(to_phase, to_phase)}"
+                  f" on {long_date(day)}.")
+        found.append((schools[i_id], Item("digest", "moved", title, detail, _initiative_path(i_id),
+                                          title, (day, t_id))))
+    return found
+
+
+def _late(session, today):
+    late_milestones = (Milestone.done_on.is_(None), Milestone.due_on < today,
+                       Initiative.status == "active")
+    rows = session.execute(
+        select(Milestone.id, Milestone.title, Milestone.due_on, Initiative.id, Initiative.title)
+        .join(Initiative, Initiative.id == Milestone.initiative_id).where(*late_milestones)).all()
+    late_reviews = (DeimplementationReview.decision.is_(None), DeimplementationReview.due_on < today,
+                    Initiative.status == "active")
+    review_rows = session.execute(
+        select(DeimplementationReview.id, DeimplementationReview.due_on, Initiative.id,
+               Initiative.title)
+        .join(Initiative, Initiative.id == DeimplementationReview.initiative_id)
+        .where(*late_reviews)).all()
+    linked = select(Milestone.initiative_id).join(
+        Initiative, Initiative.id == Milestone.initiative_id).where(*late_milestones).union(
+        select(DeimplementationReview.initiative_id).join(
+            Initiative, Initiative.id == DeimplementationReview.initiative_id).where(*late_reviews))
+    schools = _schools_of(session, linked)
+    found = [(schools[i_id], Item("digest", "late", f"Milestone: {title}",
+                                  f"{_days((today - due_on).days)} overdue.",
+                                  _initiative_path(i_id, "milestones"), i_title, (due_on, m_id)))
+             for m_id, title, due_on, i_id, i_title in rows]
+    found += [(schools[i_id], Item("digest", "late", f"Review of {i_title}",
+                                   f"{_days((today - due_on).days)} overdue.",
+                                   f"/reviews/{r_id}", i_title, (due_on, r_id)))
+              for r_id, due_on, i_id, i_title in review_rows]
+    return found
+
+
+def _stopped(session, first, last):
+    ended = (Initiative.status == "deimplemented", Initiative.ended_on >= first,
+             Initiative.ended_on <= last)
+    practice = (Initiative.out_practice.is_not(None), Initiative.out_done_on >= first,
+                Initiative.out_done_on <= last)
+    rows = session.execute(select(Initiative.id, Initiative.title, Initiative.ended_on)
+                           .where(*ended)).all()
+    practices = session.execute(select(Initiative.id, Initiative.title, Initiative.out_practice,
+                                       Initiative.out_done_on).where(*practice)).all()
+    schools = _schools_of(session, select(Initiative.id).where(*ended).union(
+        select(Initiative.id).where(*practice)))
+    found = [(schools[i_id], Item("digest", "stopped", title,
+                                  f"De-implemented on {long_date(day)}.", _initiative_path(i_id),
+                                  title, (day, i_id)))
+             for i_id, title, day in rows]
+    found += [(schools[i_id], Item("digest", "stopped", practice_name,
+                                   f"Stopped on {long_date(day)} to make room for “{title}”.",
+                                   _initiative_path(i_id), title, (day, i_id)))
+              for i_id, title, practice_name, day in practices]
+    return found
