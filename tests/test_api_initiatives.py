@@ -91,3 +91,17 @@ def test_every_edit_is_audited_with_before_and_after(make, api_as, session):
     entry = session.execute(__import__("sqlalchemy").select(AuditEntry).where(
         AuditEntry.record_type == "initiatives", AuditEntry.action == "update")).scalar_one()
     assert entry.changes["title"] == ["Before", "After"] and entry.actor_id == initiative.owner_id
+
+
+def test_ids_in_query_strings_filter_as_api_md_writes_them(make, api_as):
+    school, other = make.school(), make.school()
+    lead = make.user("project_lead", schools=[school, other])
+    mine = make.initiative(schools=[school], owner=lead)
+    make.initiative(schools=[other])
+    api = api_as(lead)
+    by_school = api.get(f"/api/v1/initiatives?school_id={school.id}")
+    assert by_school.status_code == 200
+    assert [i["id"] for i in by_school.get_json()["items"]] == [mine.id]
+    assert api.get(f"/api/v1/initiatives?owner_id={lead.id}").get_json()["total"] == 1
+    bad = api.get("/api/v1/initiatives?school_id=abc")
+    assert bad.status_code == 422 and "school_id" in bad.get_json()["error"]["fields"]

@@ -5,6 +5,7 @@ any later module is fuzzed here the day it lands, with no change to this file. R
 go in-process to the WSGI app (schemathesis 4), signed in as an admin of the demo trust.
 Generation is derandomized and small per operation, so the run is repeatable and short.
 """
+import re
 import time
 import traceback
 
@@ -142,7 +143,6 @@ def _report(label, error):
 
 def _concrete_path(path):
     """A request path for a templated one: every path parameter becomes 1."""
-    import re
     return re.sub(r"\{[^}]+\}", "1", path)
 
 
@@ -184,3 +184,17 @@ def test_a_revoked_token_is_refused_everywhere_with_401(client, demo_admin, sess
                                headers={"Authorization": f"Bearer {raw}"})
         assert response.status_code == 401, f"{method} {path}"
         assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("huge", [0, 2**31, 2**63, 10**30], ids=["zero", "2^31", "2^63", "10^30"])
+def test_an_id_no_record_can_have_is_not_found_on_every_endpoint(client, demo_admin, huge):
+    """Ids past the database's integer are a client's mistake (404), never the driver's (500)."""
+    _, raw, _ = demo_admin
+    for method, path in _secured_operations(client.application):
+        if "{" not in path:
+            continue
+        response = client.open(re.sub(r"\{[^}]+\}", str(huge), path), method=method,
+                               headers={"Authorization": f"Bearer {raw}"},
+                               json={} if method in ("POST", "PUT", "PATCH") else None)
+        assert response.status_code in (404, 422), f"{method} {path}: {response.status_code}"
+        assert response.get_json()["error"]["code"] in ("not_found", "invalid")

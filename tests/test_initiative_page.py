@@ -75,7 +75,8 @@ def test_a_viewer_sees_the_page_but_none_of_its_forms(make, login_as, school):
     initiative = make.initiative(schools=[school])
     make.milestone(initiative)
     html = text_of(login_as(make.user("viewer", schools=[school])).get(f"/initiatives/{initiative.id}"))
-    for form_text in ("Log an update", "Add a milestone", "Start a cycle", "Mark done", "Move the initiative"):
+    for form_text in ("Log an update", "Add a milestone", "Start a cycle", "Mark done",
+                      "Move the initiative"):
         assert form_text not in html
 
 
@@ -190,3 +191,20 @@ def test_page_query_count_does_not_grow_with_milestones_cycles_updates_or_transi
         assert response.status_code == 200
         counts.append(queries.count)
     assert counts[0] == counts[1], counts
+
+
+def test_an_admin_override_on_the_page_moves_and_shows_in_the_history(make, login_as, school):
+    initiative = make.initiative(schools=[school])
+    client = login_as(make.user("admin", name="Ada Admin"))
+    response = client.post(f"/initiatives/{initiative.id}/move", data={
+        "to": "prepare", "override_reason": "Board decision; problem paper to follow."})
+    assert response.status_code == 302
+    html = text_of(client.get(f"/initiatives/{initiative.id}"))
+    assert "Gate overridden:" in html and "Board decision; problem paper to follow." in html
+    assert initiative.phase == "prepare"
+
+
+def test_the_plan_names_its_pillars_and_helix_components(make, login_as, school, lead):
+    initiative = make.initiative(schools=[school], pillars=["data"], helix_components=["use_evidence"])
+    html = text_of(login_as(lead).get(f"/initiatives/{initiative.id}"))
+    assert "Robust and real-time data" in html and "Use evidence" in html

@@ -5,9 +5,13 @@ import pytest
 
 from tracker import milestones, updates
 from tracker.errors import Forbidden, Invalid, StaleVersion
-from tracker.models import Milestone
+from tracker.models import Initiative, Milestone
 
 TODAY = date(2026, 3, 2)
+
+
+def milestone_owner(milestone, session):
+    return session.get(Initiative, milestone.initiative_id).owner
 
 
 @pytest.mark.parametrize("due,done,status", [
@@ -26,11 +30,6 @@ def test_marking_done_records_the_day(make, session):
     milestones.mark_done(session, milestone_owner(milestone, session), milestone,
                          milestone.version, today=TODAY)
     assert milestone.done_on == TODAY and milestone.status_on(TODAY) == "done"
-
-
-def milestone_owner(milestone, session):
-    from tracker.models import Initiative
-    return session.get(Initiative, milestone.initiative_id).owner
 
 
 def test_marking_done_on_a_day_in_the_future_is_refused(make, session):

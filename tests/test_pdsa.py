@@ -138,6 +138,7 @@ def test_stuck_cycles_is_one_query_with_owners_and_initiatives_loaded(make, sess
 
 def test_why_stuck_says_so_in_words(make):
     cycle = PdsaCycle(stage="do", stage_since=TODAY - timedelta(days=20), do_ends_on=date(2026, 2, 20))
-    assert pdsa.why_stuck(cycle, TODAY) == "Do was planned to end on 20 February 2026 and there is no Study yet."
+    assert pdsa.why_stuck(cycle, TODAY) == (
+        "Do was planned to end on 20 February 2026 and there is no Study yet.")
     cycle = PdsaCycle(stage="study", stage_since=TODAY - timedelta(days=31))
     assert pdsa.why_stuck(cycle, TODAY) == "In Study for 31 days without a change."

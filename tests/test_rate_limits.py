@@ -3,13 +3,15 @@
 account exists; the owner signs in again once the window has passed.
 
 ASVS 4.0.3: V2.2.1, V2.2.2 (soft lockout), V11.1.4 (anti-automation)."""
+import os
 import time
 import uuid
 
 import pytest
 import redis
 
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
+from tests.security_fixtures import another_app  # noqa: F401  (fixture)
 from tracker.extensions import limiter
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -104,7 +106,6 @@ def _redis_or_skip():
     try:
         server.ping()
     except redis.exceptions.ConnectionError:
-        import os
         if os.environ.get("CI") == "true":
             pytest.fail("Redis does not answer on 127.0.0.1:6379")
         pytest.skip("Redis does not answer on 127.0.0.1:6379")
@@ -112,16 +113,16 @@ def _redis_or_skip():
 
 
 @pytest.fixture
-def redis_app(database_url, app):
+def redis_app(another_app):
     """An app whose limits are kept in Redis; the shared limiter goes back to memory after."""
     server = _redis_or_skip()
     prefix = f"tracker-test-{uuid.uuid4().hex[:8]}"
-    redis_backed = make_app(database_url, RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix,
-                            LOGIN_RATE_LIMIT="3 per 2 seconds")
+    redis_backed = another_app(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix,
+                               LOGIN_RATE_LIMIT="3 per 2 seconds")
     yield redis_backed, server, prefix
     for key in server.scan_iter(f"*{prefix}*"):
         server.delete(key)
-    make_app(database_url)  # rebinds the limiter to in-memory storage for the other tests
+    another_app()  # rebinds the limiter to in-memory storage for the other tests
     limiter.reset()
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
+from tests.security_fixtures import another_app  # noqa: F401  (fixture)
 from tracker import mail
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,9 +65,9 @@ def test_personal_pages_and_api_answers_are_not_cached(make, login_as, api_as):
     assert api_as(user).get("/api/v1/users/me").headers["Cache-Control"] == "no-store"
 
 
-def test_hsts_only_in_production(client, database_url):
+def test_hsts_only_in_production(client, another_app):
     assert "Strict-Transport-Security" not in client.get("/login").headers
-    production = make_app(database_url, PRODUCTION=True).test_client()
+    production = another_app(PRODUCTION=True).test_client()
     hsts = production.get("/login", base_url="https://tracker.example.org").headers["Strict-Transport-Security"]
     assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31536000
 
@@ -81,9 +82,9 @@ def test_debug_is_off_unless_asked_for(monkeypatch):
 # --- errors ------------------------------------------------------------------------
 
 @pytest.fixture
-def failing_app(database_url):
+def failing_app(another_app):
     """The app as deployed (not testing), with a page and an API endpoint that fail."""
-    app = make_app(database_url, TESTING=False)
+    app = another_app(TESTING=False)
 
     def boom():
         raise RuntimeError("secret detail: database password is hunter2")

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD
+from tests.security_fixtures import another_app  # noqa: F401  (fixture)
 from tracker.auth import digest_secret
 from tracker.blueprints.auth import safe_next
 from tracker.models import ApiToken
@@ -78,8 +79,8 @@ def test_session_cookies_are_httponly_and_samesite_lax(make, client):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_in_production_cookies_are_sent_only_over_https(make, database_url):
-    production = make_app(database_url, PRODUCTION=True)
+def test_in_production_cookies_are_sent_only_over_https(make, another_app):
+    production = another_app(PRODUCTION=True)
     user = make.user("viewer")
     client = production.test_client()
     response = client.post("/login", data={"email": user.email, "password": PASSWORD},

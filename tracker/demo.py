@@ -4,7 +4,7 @@
 ``size="large"`` builds a trust of 120 schools and thousands of initiatives for the benchmarks.
 """
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -172,7 +172,7 @@ def _initiative(session, i, rng, schools, people, now):
         phase = "explore" if status == "rejected" else "deliver"
     started = now - timedelta(days=rng.randint(60, 400))
     initiative = Initiative(
-        title=theme[0] if i < len(THEMES) else f"{theme[0]} ({chosen[0].name.split()[0]})",
+        title=theme[0] if i < len(THEMES) else f"{theme[0]} ({_short_name(chosen[0])})",
         problem=theme[1], evidence=theme[2] if phase != "explore" or i % 2 else "",
         intended_outcomes=f"{theme[3]} rises from {theme[5]} to {theme[6]}{theme[4] if theme[4] == '%' else ''}.",
         active_ingredients=("Short daily sessions; fidelity checks by the lead; coaching every fortnight."
@@ -186,14 +186,23 @@ def _initiative(session, i, rng, schools, people, now):
     return initiative
 
 
+def _short_name(school):
+    """What staff call a school: "The Beacon Centre" is "Beacon", "St Aidan's CE" is "St Aidan's"."""
+    words = [w for w in school.name.split() if w != "The"]
+    return " ".join(words[:2]) if words[0] == "St" else words[0]
+
+
 def _progress(session, initiative, rng, people, now):
     """Milestones, updates, a measure with points, PDSA cycles, transitions and a review."""
     theme = next(t for t in THEMES if initiative.title.startswith(t[0]))
     start = initiative.phase_since - timedelta(days=40)
     order = ["explore", "prepare", "deliver", "sustain"]
     for step, phase in enumerate(order[1:order.index(initiative.phase) + 1], start=1):
+        # Spread the history over the initiative's life, ending on the day it reached its phase.
+        moved_on = initiative.phase_since - timedelta(days=30 * (order.index(initiative.phase) - step))
         session.add(Transition(initiative_id=initiative.id, from_phase=order[step - 1], to_phase=phase,
-                               user_id=initiative.owner_id, reason=None))
+                               user_id=initiative.owner_id, reason=None,
+                               at=datetime.combine(moved_on, time(9), timezone.utc)))
     for k in range(4):
         due = start + timedelta(days=30 * (k + 1))
         done = due - timedelta(days=rng.randint(0, 5)) if due < now - timedelta(days=10) and k < 3 else None

@@ -59,7 +59,7 @@ def one_out_of(initiative):
 
 
 def _owner(session, owner_id):
-    owner = session.get(User, owner_id) if owner_id and owner_id < 2**63 else None
+    owner = session.get(User, owner_id) if permissions.is_id(owner_id) else None
     if owner is None or not owner.active:
         raise Invalid("Unknown owner.", fields={"owner_id": ["No active person with this id."]})
     return owner
@@ -111,7 +111,7 @@ def set_one_out(session, actor, initiative, one_out):
     if target_id is None and one_out.get("done_on") and one_out["done_on"] > today():
         problems["one_out.done_on"] = ["A practice cannot have stopped on a day still to come."]
     if target_id is not None:
-        target = session.get(Initiative, target_id) if target_id < 2**63 else None
+        target = session.get(Initiative, target_id) if permissions.is_id(target_id) else None
         if target is None or not permissions.can_see_initiative(actor, target):
             problems["one_out.initiative_id"] = ["No such initiative."]
         elif target.id == initiative.id:

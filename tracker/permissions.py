@@ -146,11 +146,15 @@ def _refusal(action):
     }.get(action, "You are not allowed to do this.")
 
 
+#: The largest id a record can have: ids are the databases' INTEGER (32 bits on PostgreSQL,
+#: which refuses a larger number in a query rather than finding no row).
+MAX_ID = 2**31 - 1
+
+
 def _is_id(value):
-    # Ids beyond a 64-bit integer would overflow the database driver, not miss a row.
-    return isinstance(value, int) and 0 < value < 2**63
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def is_id(value):
-    """Whether ``value`` can be a record's id (a positive 64-bit integer)."""
+    """Whether ``value`` can be a record's id (a positive integer up to ``MAX_ID``)."""
     return _is_id(value)

@@ -15,7 +15,7 @@ def visible_schools(user):
 
 
 def get_school(session, user, school_id):
-    school = session.get(School, school_id) if 0 < school_id < 2**63 else None
+    school = session.get(School, school_id) if permissions.is_id(school_id) else None
     if school is None or not permissions.can_see_school(user, school.id):
         raise NotFound("No such school.")
     return school

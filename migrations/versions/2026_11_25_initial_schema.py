@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 21:31:15.203652
+Create Date: 2026-11-25 22:08:23.879576
 
 """
 from alembic import op
@@ -210,6 +210,7 @@ def upgrade():
     sa.UniqueConstraint('token_hash', name=op.f('uq_password_resets_token_hash'))
     )
     with op.batch_alter_table('password_resets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_password_resets_issued_by_id'), ['issued_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_password_resets_user_id'), ['user_id'], unique=False)
 
     op.create_table('user_schools',
@@ -536,6 +537,7 @@ def downgrade():
     op.drop_table('user_schools')
     with op.batch_alter_table('password_resets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_password_resets_user_id'))
+        batch_op.drop_index(batch_op.f('ix_password_resets_issued_by_id'))
 
     op.drop_table('password_resets')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:

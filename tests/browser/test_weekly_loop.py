@@ -47,7 +47,8 @@ def test_school_lead_runs_the_weekly_loop_and_reads_what_the_gate_misses(initiat
     # Tick a milestone.
     page.get_by_role("button", name="Mark done: Staff trained").click()
     assert page.get_by_text("Marked “Staff trained” done.").is_visible()
-    assert page.locator(".milestone").filter(has_text="Staff trained").get_by_text("Done", exact=True).is_visible()
+    ticked = page.locator(".milestone").filter(has_text="Staff trained")
+    assert ticked.get_by_text("Done", exact=True).is_visible()
 
     # Advance a PDSA cycle from Do to Study.
     cycle = page.locator("article").filter(has_text="Groups of four")

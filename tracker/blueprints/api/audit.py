@@ -2,7 +2,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from tracker import permissions
 from tracker.audit import audit_query
-from tracker.blueprints.api.common import (Id, PageArgs, StrictSchema, Text, current, page_schema,
+from tracker.blueprints.api.common import (PageArgs, QueryId, StrictSchema, Text, current, page_schema,
                                            paginate)
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audit log")
@@ -10,8 +10,8 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Audi
 
 class AuditFilters(PageArgs):
     record_type = Text(40)
-    record_id = Id()
-    actor_id = Id()
+    record_id = QueryId()
+    actor_id = QueryId()
     action = Text(30)
     since = fields.Date()
     until = fields.Date()

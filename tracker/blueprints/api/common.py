@@ -3,10 +3,11 @@ from flask import g
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
+from tracker import permissions
 from tracker.errors import NotFound
 from tracker.extensions import db
 
-MAX_ID = 2**63 - 1
+MAX_ID = permissions.MAX_ID
 
 
 def current():
@@ -28,7 +29,13 @@ def Text(max_length=10_000, **kw):
 
 
 def Id(**kw):
+    """An id in a JSON body: a JSON integer, never a string or a float."""
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
+def QueryId(**kw):
+    """An id in a query string, where every value arrives as text."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kw)
 
 
 def Choice(values, **kw):

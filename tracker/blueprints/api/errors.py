@@ -2,7 +2,7 @@
 ``{"error": {"code", "message", "fields"?, "missing"?}}``."""
 from flask import jsonify, request
 from werkzeug.exceptions import Conflict as HTTPConflict, Forbidden as HTTPForbidden, NotFound as HTTPNotFound
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import errors
@@ -107,6 +107,15 @@ def register(app):
         if request.path.startswith("/api/"):
             return domain_error_response(errors.StaleVersion())
         return app.handle_http_exception(HTTPConflict())
+
+    @app.errorhandler(DataError)
+    def out_of_range(_error):
+        # The last line of defence for a value the checks let through and the database
+        # cannot hold (an id past the integer range on PostgreSQL): the client's mistake.
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return error_response(422, "invalid", "A value is out of the range this API accepts.")
+        return app.handle_http_exception(HTTPNotFound())
 
     @app.errorhandler(IntegrityError)
     def integrity(error):

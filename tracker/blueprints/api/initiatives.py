@@ -2,7 +2,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from tracker import initiatives
-from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
+from tracker.blueprints.api.common import (Choice, Id, PageArgs, QueryId, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS, RAGS, SCOPES, STATUSES
@@ -85,11 +85,11 @@ class InitiativeOut(StrictSchema):
 
 
 class InitiativeFilters(PageArgs):
-    school_id = Id()
+    school_id = QueryId()
     phase = Choice(PHASES)
     status = Choice(STATUSES)
     rag = Choice(RAGS)
-    owner_id = Id()
+    owner_id = QueryId()
     pillar = Choice(PILLARS)
     helix_component = Choice(HELIX_COMPONENTS)
     q = Text(200)

@@ -3,9 +3,10 @@ from flask import abort, flash
 from flask_login import current_user
 
 from tracker.errors import DomainError, Forbidden, NotFound
+from tracker.permissions import MAX_ID
 
 
-def whole_number(value, upper=2**63):
+def whole_number(value, upper=MAX_ID + 1):
     """A positive whole number below ``upper`` written in ASCII digits, else None.
 
     (``str.isdigit`` is true for "²", which ``int`` refuses: a query string is not trusted.)

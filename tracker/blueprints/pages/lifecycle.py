@@ -173,7 +173,8 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
         measure_summaries=measures.measure_summaries(session, initiative, today=today, viewer=user),
         move_form=move_form, update_form=update_form or UpdateForm(formdata=None),
         milestone_form=milestone_form, cycle_form=cycle_form,
-        pillar_labels=PILLAR_LABELS, helix_labels=HELIX_LABELS)
+        pillar_names=[PILLAR_LABELS[p] for p in initiative.pillars],
+        helix_names=[HELIX_LABELS[c] for c in initiative.helix_components])
 
 
 def _back(initiative, anchor):
