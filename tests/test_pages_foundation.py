@@ -1,5 +1,6 @@
 """The foundation's pages: signing in, the home page, the admin pages for schools and
 people, and how many queries each list costs (never more as the rows grow)."""
+from datetime import date
 import re
 
 import pytest
@@ -235,3 +236,19 @@ def test_page_query_count_is_pinned_and_does_not_grow_with_rows(make, login_as, 
     many = _queries(count_queries, client, path)
     assert few == many, f"{path}: {few} queries with few rows, {many} with many"
     assert many == PINNED[path], f"{path} now takes {many} queries (pinned at {PINNED[path]})"
+
+
+def test_editing_the_plan_after_its_named_out_ended_keeps_the_out(make, login_as, session):
+    school = make.school()
+    lead = make.user("school_lead", schools=[school])
+    old = make.initiative(schools=[school], owner=lead, title="Old marking policy",
+                          status="deimplemented")
+    new = make.initiative(schools=[school], owner=lead, title="Feedback without marking",
+                          out_initiative_id=old.id, out_due_on=date(2026, 12, 1))
+    client = login_as(lead)
+    response = client.post(f"/initiatives/{new.id}/edit", data={
+        "title": "Feedback without marking (v2)", "school_ids": [school.id], "owner_id": lead.id,
+        "out_initiative_id": old.id, "out_due_on": "2026-12-01", "version": new.version})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    session.expire_all()
+    assert new.title == "Feedback without marking (v2)" and new.out_initiative_id == old.id

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tracker.models import ApiToken, User
 from tracker.models.base import utcnow
+from tracker.permissions import is_id
 from tracker.passwords import hash_password, needs_rehash, verify_password
 
 
@@ -95,7 +96,7 @@ def revoke_token_by_id(db_session, actor, token_id):
     from tracker.audit import record_event
     from tracker.errors import NotFound
 
-    token = db_session.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
+    token = db_session.get(ApiToken, token_id) if is_id(token_id) else None
     if token is None or (token.user_id != actor.id
                          and not permissions.can(actor, permissions.ADMINISTER)):
         raise NotFound("No such token.")

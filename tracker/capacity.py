@@ -34,7 +34,6 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Optional
 
 from sqlalchemy import String, cast, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload

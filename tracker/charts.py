@@ -18,8 +18,6 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
-from tracker import runcharts
-
 FULL = {"width": 760, "height": 360, "left": 58, "right": 108, "top": 16, "bottom": 40}
 COMPACT = {"width": 380, "height": 180, "left": 44, "right": 64, "top": 10, "bottom": 26}
 BRACKET_ROW = 22
@@ -197,7 +195,7 @@ def _nice_step(rough):
 
 
 def _grid(frame, unit, compact):
-    out = [f'<g class="chart-grid">']
+    out = ['<g class="chart-grid">']
     step = _nice_step((frame.high - frame.low) / (3 if compact else 5))
     value = math.ceil(frame.low / step) * step
     while value <= frame.high + step * 1e-9:

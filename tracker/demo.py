@@ -174,7 +174,7 @@ def _initiative(session, i, rng, schools, people, now):
     initiative = Initiative(
         title=theme[0] if i < len(THEMES) else f"{theme[0]} ({_short_name(chosen[0])})",
         problem=theme[1], evidence=theme[2] if phase != "explore" or i % 2 else "",
-        intended_outcomes=f"{theme[3]} rises from {theme[5]} to {theme[6]}{theme[4] if theme[4] == '%' else ''}.",
+        intended_outcomes=f"{theme[3]} moves from {theme[6]} to {theme[7]}{theme[4] if theme[4] == '%' else ' ' + theme[4]}.",
         active_ingredients=("Short daily sessions; fidelity checks by the lead; coaching every fortnight."
                             if phase in ("deliver", "sustain") else ""),
         owner=owner, schools=chosen, phase=phase, status=status,

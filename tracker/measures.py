@@ -32,7 +32,7 @@ from sqlalchemy.orm import selectinload
 from tracker import permissions, runcharts
 from tracker.clock import today as trust_today
 from tracker.errors import Conflict, Invalid, NotFound, check_version
-from tracker.models import Initiative, Measure, MeasurePoint, MeasureRebase, PdsaCycle, Transition
+from tracker.models import Measure, MeasurePoint, MeasureRebase, PdsaCycle, Transition
 from tracker.models.measure import MEASURE_KINDS
 
 MAX_NAME = 200
@@ -314,11 +314,6 @@ def decode_upload(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _is_id(value):
-    # Beyond a 64-bit integer the database driver would overflow rather than miss a row.
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
-
-
 def _bad(field_name, message):
     return Invalid(message, fields={field_name: [message]})
 
@@ -336,14 +331,7 @@ def get_measure(session, user, measure_id, action=permissions.READ):
     Raises NotFound when it does not exist or its initiative is not visible, and
     Forbidden when visible but the action is not allowed.
     """
-    measure = session.get(Measure, measure_id) if _is_id(measure_id) else None
-    if measure is None:
-        raise NotFound("No such measure.")
-    try:
-        permissions.get_initiative(session, user, measure.initiative_id, action)
-    except NotFound:
-        raise NotFound("No such measure.") from None
-    return measure
+    return permissions.get_initiative_part(session, user, Measure, measure_id, action, "measure")
 
 
 def find_measures(initiative):
@@ -541,7 +529,7 @@ def record_point(session, actor, measure, on, value, school_id=None, replace=Tru
 def delete_point(session, actor, measure, point_id):
     """Remove one point (a value recorded by mistake)."""
     permissions.require(actor, permissions.WRITE, measure.initiative)
-    point = session.get(MeasurePoint, point_id) if _is_id(point_id) else None
+    point = session.get(MeasurePoint, point_id) if permissions.is_id(point_id) else None
     if (point is None or point.measure_id != measure.id
             or (point.school_id is not None and not permissions.can_see_school(actor, point.school_id))):
         raise NotFound("No such point.")

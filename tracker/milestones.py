@@ -7,20 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tracker import clock, permissions
-from tracker.errors import Invalid, NotFound, check_version
+from tracker.errors import Invalid, check_version
 from tracker.models import Initiative, Milestone, User
 
 
 def get_milestone(session, actor, milestone_id, action=permissions.READ):
     """The milestone, if ``actor`` may do ``action`` to its initiative (NotFound / Forbidden)."""
-    milestone = session.get(Milestone, milestone_id) if permissions.is_id(milestone_id) else None
-    if milestone is None:
-        raise NotFound("No such milestone.")
-    try:
-        permissions.get_initiative(session, actor, milestone.initiative_id, action)
-    except NotFound:
-        raise NotFound("No such milestone.") from None
-    return milestone
+    return permissions.get_initiative_part(session, actor, Milestone, milestone_id, action,
+                                           "milestone")
 
 
 def milestones_of(initiative):

@@ -21,7 +21,7 @@ from tracker import mail
 from tracker.errors import Conflict, NotFound
 from tracker.models import OutboxMessage, User
 from tracker.models.base import utcnow
-from tracker.permissions import ADMINISTER, require
+from tracker.permissions import ADMINISTER, is_id, require
 
 #: A claimed message is not offered to another sender for this long; if the sender dies
 #: between claiming and recording the outcome, the message is retried after it.
@@ -209,7 +209,7 @@ def retry_message(session, actor, message_id, now):
     and Conflict when it has not failed (a queued or sent message needs no retry).
     """
     require(actor, ADMINISTER)
-    message = session.get(OutboxMessage, message_id) if 0 < message_id < 2**63 else None
+    message = session.get(OutboxMessage, message_id) if is_id(message_id) else None
     if message is None:
         raise NotFound("No such message.")
     if message.status != "failed":

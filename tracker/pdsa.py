@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker import clock, permissions
-from tracker.errors import Invalid, NotFound, check_version
+from tracker.errors import Invalid, check_version
 from tracker.models import Initiative, PdsaCycle, User
 from tracker.models.pdsa import ACT_DECISIONS, STAGES
 
@@ -39,14 +39,8 @@ def next_stage(cycle):
 
 def get_cycle(session, actor, cycle_id, action=permissions.READ):
     """The cycle, if ``actor`` may do ``action`` to its initiative (NotFound / Forbidden)."""
-    cycle = session.get(PdsaCycle, cycle_id) if permissions.is_id(cycle_id) else None
-    if cycle is None:
-        raise NotFound("No such PDSA cycle.")
-    try:
-        permissions.get_initiative(session, actor, cycle.initiative_id, action)
-    except NotFound:
-        raise NotFound("No such PDSA cycle.") from None
-    return cycle
+    return permissions.get_initiative_part(session, actor, PdsaCycle, cycle_id, action,
+                                           "PDSA cycle")
 
 
 def cycles_of(initiative):

@@ -111,7 +111,7 @@ def create_user(session, actor, *, email, name, role, password, school_ids=(), c
 
 def get_user(session, actor, user_id):
     """The person with ``user_id``; NotFound when there is none or ``actor`` may not see them."""
-    user = session.get(User, user_id) if 0 < user_id < 2**63 else None
+    user = session.get(User, user_id) if permissions.is_id(user_id) else None
     if user is None or not can_see_user(actor, user):
         raise NotFound("No such person.")
     return user

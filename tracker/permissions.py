@@ -128,6 +128,23 @@ def get_initiative(session, user, initiative_id, action=READ):
     return initiative
 
 
+def get_initiative_part(session, user, model, record_id, action=READ, name="record"):
+    """A record that belongs to an initiative (a milestone, PDSA cycle, measure, review...),
+    if ``user`` may do ``action`` to that initiative.
+
+    Raises NotFound ("No such {name}.") when it does not exist or its initiative is not
+    visible, and Forbidden when visible but the action is not allowed.
+    """
+    record = session.get(model, record_id) if is_id(record_id) else None
+    if record is None:
+        raise NotFound(f"No such {name}.")
+    try:
+        get_initiative(session, user, record.initiative_id, action)
+    except NotFound:
+        raise NotFound(f"No such {name}.") from None
+    return record
+
+
 def require(user, action, initiative=None, school_ids=None):
     """Raise Forbidden unless ``can(...)``."""
     if not can(user, action, initiative=initiative, school_ids=school_ids):

@@ -26,7 +26,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
 from tracker import clock, permissions
-from tracker.errors import Forbidden, Invalid, NotFound, check_version
+from tracker.errors import Forbidden, Invalid, check_version
 from tracker.models import (Allocation, DeimplementationReview, Initiative, PdsaCycle, User,
                             initiative_schools)
 from tracker.models.review import DECISIONS
@@ -51,15 +51,8 @@ def schedule_next_review(session, initiative, from_date):
 def get_review(session, user, review_id, action=permissions.READ):
     """The review, if ``user`` may see its initiative (NotFound otherwise) and do ``action``
     to it (Forbidden otherwise)."""
-    review = session.get(DeimplementationReview, review_id) \
-        if isinstance(review_id, int) and 0 < review_id < 2**63 else None
-    if review is None:
-        raise NotFound("No such review.")
-    try:
-        permissions.get_initiative(session, user, review.initiative_id, action)
-    except NotFound:
-        raise NotFound("No such review.") from None
-    return review
+    return permissions.get_initiative_part(session, user, DeimplementationReview, review_id,
+                                           action, "review")
 
 
 def reviews_of(initiative):
@@ -219,7 +212,7 @@ def _apply(session, review, values):
         raise Invalid("Say when the review is due.", fields={"due_on": ["Give a due date."]})
     if values.get("reviewer_id") is not None:
         reviewer = session.get(User, values["reviewer_id"]) \
-            if 0 < values["reviewer_id"] < 2**63 else None
+            if permissions.is_id(values["reviewer_id"]) else None
         if reviewer is None or not reviewer.active:
             raise Invalid("Unknown reviewer.", fields={"reviewer_id": ["No active person with this id."]})
     for key in EDITABLE:

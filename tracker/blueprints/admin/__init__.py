@@ -115,7 +115,7 @@ def user_form(user_id=None):
 def audit_log():
     filters, problems = _audit_filters(request.args)
     args = request.args
-    page = int(args["page"]) if args.get("page", "").isdigit() and 0 < int(args["page"]) < 10**6 else 1
+    page = whole_number(args.get("page"), 10**6) or 1
     result = paginate(audit_query(**filters), page, AUDIT_PAGE_SIZE)
     names = _names_of(db.session, {e.actor_id for e in result["items"]} | {filters.get("actor_id")})
     everyone = db.session.execute(select(User.id, User.name).order_by(User.name)).all()
@@ -164,8 +164,8 @@ def _audit_filters(args):
             filters[name] = value[:limit].replace("\x00", "")
     for name in ("record_id", "actor_id"):
         value = (args.get(name) or "").strip()
-        if value.isdigit() and 0 < int(value) < 2**63:
-            filters[name] = int(value)
+        if whole_number(value):
+            filters[name] = whole_number(value)
         elif value:
             problems[name] = "Enter a whole number."
     for name in ("since", "until"):

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from tracker import outbox
 from tracker.blueprints.admin import bp
 from tracker.blueprints.api.common import paginate
-from tracker.blueprints.pages.common import me, or_abort
+from tracker.blueprints.pages.common import me, or_abort, whole_number
 from tracker.errors import Conflict
 from tracker.extensions import db
 from tracker.models.base import utcnow
@@ -18,7 +18,7 @@ def outbox_list():
     status = request.args.get("status", "")
     status = status if status in OUTBOX_STATUSES else None
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    page = whole_number(page, 100_000) or 1
     result = paginate(outbox.outbox_query(status), page, PER_PAGE)
     return render_template("admin/outbox.html", messages=result["items"], total=result["total"],
                            status=status, page=page, pages=max(1, -(-result["total"] // PER_PAGE)),

@@ -9,15 +9,11 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from tracker import capacity
-from tracker.blueprints.api.common import (MAX_ID, Choice, Id, PageArgs, StrictSchema, Text,
+from tracker.blueprints.api.common import (Choice, Id, PageArgs, QueryId, StrictSchema, Text,
                                            current, page_schema, paginate)
 from tracker.extensions import db
 from tracker.models.capacity import ALLOCATION_STATUSES
 
-
-def QueryId():
-    """An id in a query string, which arrives as text (``Id()`` is strict: JSON bodies only)."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 blp = Blueprint("allocations", __name__, url_prefix="/api/v1/allocations",

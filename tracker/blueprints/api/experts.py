@@ -8,8 +8,8 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from tracker import capacity
-from tracker.blueprints.api.allocations import Days, QueryId
-from tracker.blueprints.api.common import (Id, PageArgs, StrictSchema, Text, current, page_schema,
+from tracker.blueprints.api.allocations import Days
+from tracker.blueprints.api.common import (Id, PageArgs, QueryId, StrictSchema, Text, current, page_schema,
                                            paginate)
 from tracker.extensions import db
 

@@ -8,7 +8,7 @@ from marshmallow import ValidationError, fields, validate
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from tracker import measures, permissions
-from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
+from tracker.blueprints.api.common import (MAX_ID, Choice, Id, PageArgs, QueryId, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db
 from tracker.models.measure import MEASURE_KINDS
@@ -105,12 +105,8 @@ class RecordedPointOut(PointOut):
 
 class PointFilters(PageArgs):
     #: One school's points; 0 for the initiative-wide points only.
-    school_id = fields.Integer(validate=validate.Range(min=0, max=2**63 - 1))
+    school_id = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
 
-
-def QueryId():
-    """An id in a query string (a string there, so not strict)."""
-    return fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
 
 
 class ChartArgs(StrictSchema):

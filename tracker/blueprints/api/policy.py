@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from tracker import clock, permissions, policy
-from tracker.blueprints.api.common import MAX_ID, Choice, PageArgs, StrictSchema, current
+from tracker.blueprints.api.common import Choice, PageArgs, QueryId, StrictSchema, current
 from tracker.extensions import db
 from tracker.models.policy import POLICY_MODES
 
@@ -42,8 +42,7 @@ class BreachOut(Schema):
 
 
 class BreachFilters(PageArgs):
-    # Not common.Id(): a strict integer refuses every value a query string can carry.
-    school_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    school_id = QueryId()
     kind = Choice(KINDS)
 
 

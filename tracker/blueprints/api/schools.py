@@ -2,7 +2,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from tracker import schools
-from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
+from tracker.blueprints.api.common import (Choice, PageArgs, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db
 from tracker.models.school import SCHOOL_PHASES, SUPPORT_STATUSES

@@ -20,8 +20,6 @@ NAV = [
     ("People", "admin.user_list", ("admin",)),
     ("Audit log", "admin.audit_log", ("admin",)),
     ("Outbox", "admin.outbox_list", ("admin",)),
-    ("Your account", "pages.account", None),
-    ("Email settings", "pages.notification_settings", None),
 ]
 
 

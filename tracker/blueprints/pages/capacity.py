@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from tracker import capacity, clock, permissions, schools
 from tracker.blueprints.api.common import paginate
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors
+from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
 from tracker.errors import DomainError, OverAllocated
 from tracker.extensions import db
 from tracker.models import Expert, Initiative
@@ -68,7 +68,7 @@ def _date_arg(name):
 
 def _id_arg(name):
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+    return whole_number(value)
 
 
 def _range_from_query():
@@ -237,7 +237,7 @@ def allocation_edit(allocation_id):
         form.version.data = allocation.version
     refusal = None
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        version = whole_number(form.version.data)
         try:
             capacity.change_allocation(db.session, user, allocation, version, **_values(form))
             db.session.commit()

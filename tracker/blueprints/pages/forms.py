@@ -2,7 +2,7 @@
 from flask_wtf import FlaskForm
 from wtforms import (DateField, HiddenField, IntegerField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField, widgets)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
 

@@ -1,6 +1,5 @@
 """Initiative pages: the filtered list, one initiative, starting and editing one."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from tracker import initiatives, permissions, schools
 from tracker.blueprints.pages import bp
@@ -66,6 +65,10 @@ def _fill_choices(form, user, initiative=None):
     others = db.session.execute(
         initiatives.find_initiatives(user, status="active")
         .where(Initiative.id != (initiative.id if initiative else -1))).unique().scalars().all()
+    # The out already named stays a choice after it ends: that is how an out gets done.
+    named = initiative.out_initiative if initiative else None
+    if named is not None and named not in others:
+        others.append(named)
     form.out_initiative_id.choices = options([(0, "None")] + [(i.id, i.title) for i in others])
 
 

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker import clock, initiatives, lifecycle, measures, milestones, pdsa, permissions, updates
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors
+from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
 from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS
 from tracker.errors import DomainError, GateBlocked
 from tracker.extensions import db
@@ -58,8 +58,7 @@ class VersionForm(FlaskForm):
     version = HiddenField()
 
     def version_value(self):
-        value = self.version.data or ""
-        return int(value) if value.isdigit() and len(value) < 18 else None
+        return whole_number(self.version.data)
 
 
 class CycleForm(FlaskForm):

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker import charts, measures, permissions
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors
+from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
 from tracker.errors import DomainError, StaleVersion
 from tracker.extensions import db
 from tracker.models import Measure
@@ -86,8 +86,7 @@ def _measure(measure_id, action=permissions.READ):
 
 
 def _school_choice():
-    value = request.args.get("school_id", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+    return whole_number(request.args.get("school_id"))
 
 
 def _school_choices(user, measure):
@@ -239,7 +238,8 @@ def measure_point_delete(measure_id, point_id):
 
 
 def _version(raw):
-    return int(raw) if (raw or "").isdigit() and int(raw) < 2**63 else None
+    # 0 is a version no record has: it is stale, not missing.
+    return 0 if (raw or "").strip() == "0" else whole_number(raw)
 
 
 def _form_values(form):

@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tracker import charts, clock, measures, permissions, policy, reviews, schools
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors
+from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
 from tracker.blueprints.pages.forms import options
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -54,7 +54,7 @@ class NewReviewForm(FlaskForm):
 
 
 def _version(form):
-    return int(form.version.data) if (form.version.data or "").isdigit() else None
+    return whole_number(form.version.data)
 
 
 # --- the trust policy and its schools ----------------------------------------------------
@@ -231,7 +231,7 @@ def stopped():
     """What the trust has de-implemented: when, why, and the time it freed."""
     user = me()
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    page = whole_number(page, 100_000) or 1
     stmt = reviews.stopped(user).options(selectinload(Initiative.schools))
     total = db.session.execute(select(func.count()).select_from(
         stmt.order_by(None).subquery())).scalar_one()
