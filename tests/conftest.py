@@ -8,6 +8,7 @@ an error, never a skip.
 import os
 import tempfile
 import uuid
+import weakref
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -77,7 +78,18 @@ def make_app(database_url, **overrides):
               "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True,
               "SERVER_NAME": None, "MAIL_BACKEND": "console"}
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    # Close the app's pooled connections when the app goes away, so no PostgreSQL
+    # connection is left for the garbage collector to find open in a later test.
+    with app.app_context():
+        engines = list(db.engines.values())
+    weakref.finalize(app, _dispose_all, engines)
+    return app
+
+
+def _dispose_all(engines):
+    for engine in engines:
+        engine.dispose()
 
 
 class RequestIsolatingClient(FlaskClient):

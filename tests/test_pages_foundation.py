@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, make_app
+from tracker.extensions import db
 from tracker import models as m
 
 
@@ -22,6 +23,7 @@ def csrf_client(app, database_url):
     served = make_app(database_url, WTF_CSRF_ENABLED=True)
     with served.app_context():
         yield served.test_client()
+        db.engine.dispose()
 
 
 def test_login_page_posts_email_password_and_csrf_token_and_keeps_next(csrf_client):
