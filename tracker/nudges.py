@@ -293,22 +293,11 @@ def _milestones(session, today, people, grouped, due_soon_days, escalate_after_d
     schools = _schools_of(session, select(Milestone.initiative_id)
                           .join(Initiative, Initiative.id == Milestone.initiative_id).where(*due))
     for m_id, title, due_on, owner_id, i_id, i_title, i_owner_id in rows:
-        late = (today - due_on).days
         leads = people.leads_of(schools[i_id])
         recipient = people.first_active(owner_id, i_owner_id)
-        path = _initiative_path(i_id, "milestones")
-        if late > 0:
-            detail = f"{_days(late)} overdue (due {long_date(due_on)})."
-            item = Item("milestones", "milestone_overdue", title, detail, path, i_title, (due_on, m_id))
-        else:
-            when = "today" if late == 0 else f"in {_days(-late)}"
-            item = Item("milestones", "milestone_due", title, f"Due {when} ({long_date(due_on)}).",
-                        path, i_title, (due_on, m_id))
-        grouped.add([recipient] if recipient else leads, item)
-        if late >= escalate_after_days and recipient is not None:
-            grouped.add([u for u in leads if u != recipient], Item(
-                "escalations", "escalated_milestone", title, detail + " Owner has been nudged.",
-                path, i_title, (due_on, m_id)))
+        _due_or_overdue(grouped, "milestones", "milestone", title, due_on, today, m_id,
+                        _initiative_path(i_id, "milestones"), i_title, recipient, leads,
+                        escalate_after_days, "Owner has been nudged.")
 
 
 def _reviews(session, today, people, grouped, due_soon_days, escalate_after_days):
@@ -324,23 +313,30 @@ def _reviews(session, today, people, grouped, due_soon_days, escalate_after_days
                           .join(Initiative, Initiative.id == DeimplementationReview.initiative_id)
                           .where(*due))
     for r_id, due_on, reviewer_id, i_id, i_title in rows:
-        late = (today - due_on).days
-        leads = people.leads_of(schools[i_id])
-        reviewer = people.first_active(reviewer_id)
-        title = "De-implementation review"
-        path = f"/reviews/{r_id}"
-        if late > 0:
-            detail = f"{_days(late)} overdue (due {long_date(due_on)})."
-            item = Item("reviews", "review_overdue", title, detail, path, i_title, (due_on, r_id))
-        else:
-            when = "today" if late == 0 else f"in {_days(-late)}"
-            item = Item("reviews", "review_due", title, f"Due {when} ({long_date(due_on)}).",
-                        path, i_title, (due_on, r_id))
-        grouped.add([reviewer] if reviewer else leads, item)
-        if late >= escalate_after_days and reviewer is not None:
-            grouped.add([u for u in leads if u != reviewer], Item(
-                "escalations", "escalated_review", title, detail + " The reviewer has been nudged.",
-                path, i_title, (due_on, r_id)))
+        _due_or_overdue(grouped, "reviews", "review", "De-implementation review", due_on, today,
+                        r_id, f"/reviews/{r_id}", i_title, people.first_active(reviewer_id),
+                        people.leads_of(schools[i_id]), escalate_after_days,
+                        "The reviewer has been nudged.")
+
+
+def _due_or_overdue(grouped, topic, noun, title, due_on, today, record_id, path, initiative_title,
+                    recipient, leads, escalate_after_days, escalation_note):
+    """Nudge ``recipient`` (else the school leads) that something is due or overdue, and
+    escalate to the school leads once it is ``escalate_after_days`` late."""
+    late = (today - due_on).days
+    order = (due_on, record_id)
+    if late > 0:
+        detail = f"{_days(late)} overdue (due {long_date(due_on)})."
+        item = Item(topic, f"{noun}_overdue", title, detail, path, initiative_title, order)
+    else:
+        when = "today" if late == 0 else f"in {_days(-late)}"
+        item = Item(topic, f"{noun}_due", title, f"Due {when} ({long_date(due_on)}).", path,
+                    initiative_title, order)
+    grouped.add([recipient] if recipient else leads, item)
+    if late > 0 and late >= escalate_after_days and recipient is not None:
+        grouped.add([u for u in leads if u != recipient], Item(
+            "escalations", f"escalated_{noun}", title, f"{detail} {escalation_note}", path,
+            initiative_title, order))
 
 
 def _stale(session, today, people, grouped, stale_days, zone):
