@@ -112,20 +112,18 @@ def _sqlite_file(url):
 def _sqlite_backup(source, target):
     if not source.is_file():
         raise BackupError(f"No SQLite database at {source}.")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
-    try:
-        with dst:
-            src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
+    _copy_sqlite(source, target)
     target.chmod(0o600)
 
 
 def _sqlite_restore(backup, target):
     target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    _copy_sqlite(backup, target)
+
+
+def _copy_sqlite(source, target):
+    """Copy page by page with SQLite's online backup API: consistent while others write."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(target)
     try:
         with dst:
