@@ -9,8 +9,7 @@ from wtforms.validators import DataRequired, Length
 from tracker import people, privacy
 from tracker.auth import revoke_token_by_id, start_session, tokens_of
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors
-from tracker.errors import DomainError
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort
 from tracker.extensions import db
 from tracker.models.base import utcnow
 
@@ -41,13 +40,10 @@ def account():
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        ok, _ = commit_or_show(form, lambda: (
             people.change_password(db.session, me(), form.current_password.data, form.new_password.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ))
+        if ok:
             # Other browsers are signed out; this one carries on in a fresh session.
             start_session(me())
             flash("Your password is changed. Other devices have been signed out.", "success")

@@ -44,3 +44,21 @@ def show_errors(form, error: DomainError):
             placed = True
     if not placed:
         flash(error.message, "error")
+
+
+def commit_or_show(form, write):
+    """Run one domain write and commit it: ``(True, what it returned)``.
+
+    On a domain error, roll back, put its messages beside the form's fields (or in a
+    flash) and return ``(False, None)``, so the page shows the form again.
+    """
+    from tracker.extensions import db
+
+    try:
+        result = write()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return False, None
+    return True, result

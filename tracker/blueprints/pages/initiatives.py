@@ -3,7 +3,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from tracker import initiatives, permissions, schools
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
+from tracker.blueprints.pages.common import (commit_or_show, me, or_abort, show_errors,
+                                             whole_number)
 from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS, InitiativeForm, options
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -82,17 +83,14 @@ def initiative_new():
     if request.method == "GET" and len(form.school_ids.choices) == 1:
         form.school_ids.data = [form.school_ids.choices[0].value]
     if form.validate_on_submit():
-        try:
-            initiative = initiatives.create_initiative(
+        ok, initiative = commit_or_show(form, lambda: (
+            initiatives.create_initiative(
                 db.session, user, title=form.title.data, school_ids=form.school_ids.data,
                 owner_id=form.owner_id.data or None, pillars=form.pillars.data or [],
                 helix_components=form.helix_components.data or [], one_out=form.one_out(),
                 **{f: getattr(form, f).data or "" for f in initiatives.TEXT_FIELDS if f != "title"})
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ))
+        if ok:
             flash(f"Started “{initiative.title}” in Explore.", "success")
             return redirect(url_for("pages.initiative_detail", initiative_id=initiative.id))
     return render_template("pages/initiative_form.html", form=form, initiative=None)

@@ -14,7 +14,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker import clock, initiatives, lifecycle, measures, milestones, pdsa, permissions, updates
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
+from tracker.blueprints.pages.common import (commit_or_show, me, or_abort, show_errors,
+                                             whole_number)
 from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS
 from tracker.errors import DomainError, GateBlocked
 from tracker.extensions import db
@@ -216,14 +217,11 @@ def update_log(initiative_id):
     initiative = _initiative(initiative_id, permissions.WRITE)
     form = UpdateForm()
     if form.validate_on_submit():
-        try:
+        ok, _ = commit_or_show(form, lambda: (
             updates.log_update(db.session, me(), initiative, rag=form.rag.data,
                                narrative=form.narrative.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ))
+        if ok:
             flash("Update logged.", "success")
             return _back(initiative, "updates")
     return render_initiative(initiative, update_form=form)
@@ -235,15 +233,12 @@ def milestone_add(initiative_id):
     form = MilestoneForm()
     form.owner_id.choices = {0: ""} | {u.id: u.name for u in _people_of(initiative)}
     if form.validate_on_submit():
-        try:
+        ok, _ = commit_or_show(form, lambda: (
             milestones.create_milestone(db.session, me(), initiative, title=form.title.data,
                                         due_on=form.due_on.data,
                                         owner_id=form.owner_id.data or None)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ))
+        if ok:
             flash(f"Added the milestone “{form.title.data.strip()}”.", "success")
             return _back(initiative, "milestones")
     return render_initiative(initiative, milestone_form=form)
@@ -281,16 +276,13 @@ def cycle_start(initiative_id):
     form.parent_id.choices = {0: ""} | {
         c.id: c.title for c in db.session.execute(pdsa.cycles_of(initiative)).unique().scalars()}
     if form.validate_on_submit():
-        try:
+        ok, _ = commit_or_show(form, lambda: (
             pdsa.start_cycle(db.session, me(), initiative, title=form.title.data,
                              question=form.question.data or "",
                              prediction=form.prediction.data or "",
                              do_ends_on=form.do_ends_on.data, parent_id=form.parent_id.data or None)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ))
+        if ok:
             flash(f"Started the cycle “{form.title.data.strip()}” in Plan.", "success")
             return _back(initiative, "pdsa")
     return render_initiative(initiative, cycle_form=form)

@@ -8,7 +8,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker import charts, measures, permissions
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
+from tracker.blueprints.pages.common import (commit_or_show, me, or_abort, show_errors,
+                                             whole_number)
 from tracker.errors import DomainError, StaleVersion
 from tracker.extensions import db
 from tracker.models import Measure
@@ -127,14 +128,11 @@ def measure_add_point(measure_id):
     form = PointForm()
     form.school_id.choices = _school_choices(user, measure)
     if form.validate_on_submit():
-        try:
-            recorded = measures.record_point(db.session, user, measure, form.on.data,
+        ok, recorded = commit_or_show(form, lambda: (
+            measures.record_point(db.session, user, measure, form.on.data,
                                              form.value.data, form.school_id.data or None)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ))
+        if ok:
             point = recorded.point
             said = f"{charts.fmt(point.value, measure.unit)} on {point.on.strftime('%-d %B %Y')}"
             flash(f"Replaced {charts.fmt(recorded.previous_value, measure.unit)} with {said}."
@@ -201,14 +199,11 @@ def measure_rebase(measure_id):
     measure = _measure(measure_id, permissions.WRITE)
     form = RebaseForm(prefix="rebase")
     if form.validate_on_submit():
-        try:
+        ok, _ = commit_or_show(form, lambda: (
             measures.add_rebase(db.session, user, measure, form.starts_on.data,
                                 form.baseline_until.data, form.reason.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ))
+        if ok:
             flash(f"Re-based from {form.starts_on.data.strftime('%-d %B %Y')}: "
                   "a new centre line starts there.", "success")
             return redirect(url_for("pages.measure_detail", measure_id=measure.id,
@@ -256,13 +251,10 @@ def measure_new(initiative_id):
                           permissions.WRITE)
     form = MeasureForm()
     if form.validate_on_submit():
-        try:
-            measure = measures.create_measure(db.session, user, initiative, **_form_values(form))
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ok, measure = commit_or_show(form, lambda: (
+            measures.create_measure(db.session, user, initiative, **_form_values(form))
+        ))
+        if ok:
             flash(f"Added the measure “{measure.name}”. Add its first point below.", "success")
             return redirect(url_for("pages.measure_detail", measure_id=measure.id))
     return render_template("pages/measure_form.html", form=form, initiative=initiative,
