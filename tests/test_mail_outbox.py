@@ -258,3 +258,20 @@ def test_the_outbox_page_answers_in_the_same_number_of_queries_whatever_its_size
     for n in range(1, 30):
         queue(session, user, f"k{n}")
     assert measure() == few
+
+
+def test_a_sent_password_reset_keeps_no_usable_link_in_the_outbox(make, session, smtp):
+    person = make.user("viewer")
+    outbox.queue_message(session, kind="password_reset", recipient=person,
+                         subject="Choose a new password",
+                         text="Open https://tracker.example/reset/SECRET-TOKEN within 24 hours.",
+                         html=None, key_date=date(2026, 12, 1), subject_key="reset-1")
+    session.commit()
+    report = outbox.send_queued(session, utcnow(), smtp_config(smtp))
+    assert report.sent == 1
+    (delivered,) = smtp.to(person.email)
+    assert "SECRET-TOKEN" in delivered.get_body(("plain",)).get_content()
+    stored = session.execute(__import__("sqlalchemy").select(OutboxMessage)).scalar_one()
+    session.refresh(stored)
+    assert stored.status == "sent"
+    assert "SECRET-TOKEN" not in stored.body_text + stored.body_html

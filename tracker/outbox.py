@@ -97,6 +97,11 @@ class SendReport:
         return text + (f"; stopped: {self.stopped}" if self.stopped else "")
 
 
+#: Kinds of message whose body holds a secret (a password reset link).
+SECRET_KINDS = ("password_reset",)
+SECRET_REMOVED = "(Removed once sent: this message held a password reset link.)"
+
+
 def send_queued(session, now, config, limit=500):
     """Send the queued messages that are due at ``now``, one claim and one commit each.
 
@@ -127,8 +132,11 @@ def send_queued(session, now, config, limit=500):
             _record_failure(session, message, now, config, str(error), permanent=True)
             report.failed += 1
             continue
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
-                        .values(status="sent", sent_at=now, last_error=None))
+        sent = {"status": "sent", "sent_at": now, "last_error": None}
+        if message.kind in SECRET_KINDS:
+            # Once delivered, the link is the recipient's alone: keep no usable copy here.
+            sent.update(body_text=SECRET_REMOVED, body_html="")
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(**sent))
         session.commit()
         report.sent += 1
     return report
