@@ -205,6 +205,14 @@ class Factory:
         values.update(kw)
         return self._save(m.Measure(**values))
 
+    def review(self, initiative, **kw):
+        """A de-implementation review of ``initiative``, due today unless told otherwise."""
+        from tracker.clock import today
+
+        values = {"initiative_id": initiative.id, "due_on": today()}
+        values.update(kw)
+        return self._save(m.DeimplementationReview(**values))
+
     def expert(self, **kw):
         n = self._next()
         values = {"name": f"Expert {n}", "email": f"expert{n}@example.org", "specialisms": ["maths"],

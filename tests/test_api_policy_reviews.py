@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from tracker.clock import today
-from tracker.models import Allocation, AuditEntry, DeimplementationReview
+from tracker.models import Allocation, AuditEntry
 
 ROLES = ("admin", "central_team", "school_lead", "project_lead", "viewer")
 POLICY = {"mode": "cap", "max_active_initiatives": 4, "out_grace_days": 7,
@@ -23,13 +23,6 @@ def person(make, school):
     def build(role):
         return make.user(role, schools=[] if role in ("admin", "central_team") else [school])
     return build
-
-
-def _review(session, initiative, **kw):
-    review = DeimplementationReview(initiative_id=initiative.id, due_on=today(), **kw)
-    session.add(review)
-    session.commit()
-    return review
 
 
 # --- policy ----------------------------------------------------------------------------------
@@ -141,7 +134,7 @@ def test_breaches_answer_in_the_same_number_of_queries_for_more_schools(make, ap
 def test_every_role_reads_the_reviews_of_initiatives_it_can_see(make, api_as, session, school,
                                                                 person, role):
     initiative = make.initiative(schools=[school], phase="deliver")
-    review = _review(session, initiative, workload="Three hours a week")
+    review = make.review(initiative, workload="Three hours a week")
     api = api_as(person(role))
     listed = api.get(f"/api/v1/initiatives/{initiative.id}/reviews")
     assert listed.status_code == 200 and listed.get_json()["total"] == 1
@@ -154,7 +147,7 @@ def test_every_role_reads_the_reviews_of_initiatives_it_can_see(make, api_as, se
 @pytest.mark.parametrize("role", ["school_lead", "project_lead", "viewer"])
 def test_another_schools_reviews_are_not_found(make, api_as, session, role):
     initiative = make.initiative(phase="deliver")
-    review = _review(session, initiative)
+    review = make.review(initiative)
     api = api_as(make.user(role, schools=[make.school()]))
     for path in (f"/api/v1/initiatives/{initiative.id}/reviews", f"/api/v1/reviews/{review.id}"):
         assert api.get(path).status_code == 404
@@ -171,12 +164,12 @@ def test_listing_reviews_filters_open_ones_and_costs_the_same_queries_for_more(
 
     def measure(n):
         for _ in range(n):
-            _review(session, initiative)
+            make.review(initiative)
         with count_queries() as q:
             api.get(f"/api/v1/initiatives/{initiative.id}/reviews")
         return q.count
     assert measure(1) == measure(20)
-    _review(session, initiative, decision="continue", rationale="fine", decided_on=today())
+    make.review(initiative, decision="continue", rationale="fine", decided_on=today())
     assert api.get(f"/api/v1/initiatives/{initiative.id}/reviews?decided=false").get_json()["total"] == 21
     assert api.get(f"/api/v1/initiatives/{initiative.id}/reviews?decided=true").get_json()["total"] == 1
 
@@ -207,7 +200,7 @@ def test_deciding_by_patch_is_for_the_school_lead_or_an_admin(make, api_as, sess
     actor = person(role)
     initiative = make.initiative(schools=[school], phase="deliver",
                                  owner=actor if role == "project_lead" else None)
-    review = _review(session, initiative)
+    review = make.review(initiative)
     response = api_as(actor).patch(f"/api/v1/reviews/{review.id}", json={
         "version": review.version, "decision": "continue", "rationale": "Strong early signals."})
     assert response.status_code == status, response.get_json()
@@ -229,7 +222,7 @@ def test_deimplementing_through_the_api_stops_the_initiative_and_ends_its_alloca
                             days_per_week=1.0, status="confirmed")
     session.add(allocation)
     session.commit()
-    review = _review(session, initiative)
+    review = make.review(initiative)
     api = api_as(lead)
     response = api.patch(f"/api/v1/reviews/{review.id}", json={
         "version": review.version, "decision": "deimplement",
@@ -247,7 +240,7 @@ def test_a_school_lead_cannot_edit_a_decided_review_but_an_admin_can_except_its_
         make, api_as, session, school):
     lead = make.user("school_lead", schools=[school])
     initiative = make.initiative(schools=[school], phase="deliver")
-    review = _review(session, initiative)
+    review = make.review(initiative)
     lead_api, admin_api = api_as(lead), api_as(make.user("admin"))
     decided = lead_api.patch(f"/api/v1/reviews/{review.id}", json={
         "version": 1, "decision": "continue", "rationale": "Keep going."}).get_json()
@@ -268,7 +261,7 @@ def test_a_school_lead_cannot_edit_a_decided_review_but_an_admin_can_except_its_
 
 def test_patching_a_review_with_a_stale_version_gets_409_and_writes_nothing(make, api_as, session, school):
     lead = make.user("school_lead", schools=[school])
-    review = _review(session, make.initiative(schools=[school], phase="deliver"))
+    review = make.review(make.initiative(schools=[school], phase="deliver"))
     api = api_as(lead)
     assert api.patch(f"/api/v1/reviews/{review.id}", json={"version": 1, "workload": "A"}).status_code == 200
     stale = api.patch(f"/api/v1/reviews/{review.id}", json={"version": 1, "workload": "B"})
@@ -290,7 +283,7 @@ def test_patching_a_review_with_a_stale_version_gets_409_and_writes_nothing(make
 ])
 def test_bad_review_input_gets_422_naming_the_field(make, api_as, session, school, body, field):
     lead = make.user("school_lead", schools=[school])
-    review = _review(session, make.initiative(schools=[school], phase="deliver"))
+    review = make.review(make.initiative(schools=[school], phase="deliver"))
     response = api_as(lead).patch(f"/api/v1/reviews/{review.id}", json=body)
     assert response.status_code == 422, response.get_json()
     assert field in response.get_json()["error"]["fields"]
@@ -304,7 +297,7 @@ def test_unknown_and_huge_review_ids_are_not_found(make, api_as):
 
 
 def test_a_review_body_that_is_not_json_gets_400(make, api_as, session, school):
-    review = _review(session, make.initiative(schools=[school], phase="deliver"))
+    review = make.review(make.initiative(schools=[school], phase="deliver"))
     api = api_as(make.user("admin"))
     response = api.patch(f"/api/v1/reviews/{review.id}", data="{not json",
                          headers={"Content-Type": "application/json"})

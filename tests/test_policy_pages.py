@@ -21,13 +21,6 @@ def person(make, school):
     return build
 
 
-def _review(session, initiative, **kw):
-    review = DeimplementationReview(initiative_id=initiative.id, due_on=today(), **kw)
-    session.add(review)
-    session.commit()
-    return review
-
-
 def _text(response):
     return response.get_data(as_text=True)
 
@@ -87,7 +80,7 @@ def _busy_school(make, session, school):
     make.initiative(schools=[school], phase="deliver", title="Old marking scheme")
     new = make.initiative(schools=[school], phase="prepare", title="Feedback without marking",
                           out_practice="Triple marking", out_due_on=today() - timedelta(days=3))
-    _review(session, make.initiative(schools=[school], phase="deliver", title="Oracy"))
+    make.review(make.initiative(schools=[school], phase="deliver", title="Oracy"))
     return new
 
 
@@ -128,7 +121,7 @@ def test_a_schools_policy_page_costs_the_same_queries_for_more_initiatives(
 def test_every_role_reads_a_review_but_only_the_school_lead_or_an_admin_gets_the_form(
         make, login_as, session, school, person, role):
     initiative = make.initiative(schools=[school], phase="deliver", title="Reading recovery")
-    review = _review(session, initiative, workload="Three hours a week")
+    review = make.review(initiative, workload="Three hours a week")
     client = login_as(person(role))
     page = client.get(f"/reviews/{review.id}")
     assert page.status_code == 200 and "Three hours a week" in _text(page)
@@ -148,7 +141,7 @@ def test_every_role_reads_a_review_but_only_the_school_lead_or_an_admin_gets_the
 @pytest.mark.parametrize("role", ["school_lead", "project_lead", "viewer"])
 def test_another_schools_review_pages_are_not_found(make, login_as, session, role):
     initiative = make.initiative(phase="deliver")
-    review = _review(session, initiative)
+    review = make.review(initiative)
     client = login_as(make.user(role, schools=[make.school()]))
     assert client.get(f"/reviews/{review.id}").status_code == 404
     assert client.post(f"/reviews/{review.id}", data={"due_on": "2026-09-01"}).status_code == 404
@@ -158,7 +151,7 @@ def test_another_schools_review_pages_are_not_found(make, login_as, session, rol
 def test_deciding_without_a_rationale_shows_the_error_beside_the_rationale(
         make, login_as, session, school):
     lead = make.user("school_lead", schools=[school])
-    review = _review(session, make.initiative(schools=[school], phase="deliver"))
+    review = make.review(make.initiative(schools=[school], phase="deliver"))
     page = login_as(lead).post(f"/reviews/{review.id}", data={
         "due_on": today().isoformat(), "decision": "deimplement", "rationale": "",
         "impact_evidence": "Flat for two terms", "version": review.version})
@@ -177,7 +170,7 @@ def test_the_review_shows_the_measures_and_their_signals_beside_the_evidence(
     session.add_all(MeasurePoint(measure_id=measure.id, on=start + timedelta(weeks=k), value=v)
                     for k, v in enumerate(values))
     session.commit()
-    review = _review(session, initiative)
+    review = make.review(initiative)
     body = _text(login_as(make.user("admin")).get(f"/reviews/{review.id}"))
     assert "Phonics pass rate" in body and "Latest: <strong>66%</strong>" in body
     assert 'class="badge signal"' in body and "<svg" in body
@@ -186,7 +179,7 @@ def test_the_review_shows_the_measures_and_their_signals_beside_the_evidence(
 def test_a_decided_review_is_read_only_for_the_school_lead_and_correctable_by_an_admin(
         make, login_as, session, school):
     lead = make.user("school_lead", schools=[school])
-    review = _review(session, make.initiative(schools=[school], phase="deliver"),
+    review = make.review(make.initiative(schools=[school], phase="deliver"),
                      decision="continue", rationale="Keep going", decided_on=today())
     assert "Save corrections" not in _text(login_as(lead).get(f"/reviews/{review.id}"))
     assert login_as(lead).post(f"/reviews/{review.id}", data={}).status_code == 403
@@ -202,7 +195,7 @@ def test_a_decided_review_is_read_only_for_the_school_lead_and_correctable_by_an
 def test_the_review_page_costs_the_same_queries_for_more_measures_and_points(
         make, login_as, session, school, count_queries):
     initiative = make.initiative(schools=[school], phase="deliver")
-    review = _review(session, initiative)
+    review = make.review(initiative)
     client = login_as(make.user("admin"))
 
     def measure(n):
@@ -224,7 +217,7 @@ def test_the_stopped_register_shows_what_was_stopped_why_and_the_time_freed(
         make, login_as, session, school, person, role):
     stopped = make.initiative(schools=[school], phase="deliver", status="deimplemented",
                               title="Weekly book scrutiny", ended_on=today())
-    _review(session, stopped, decision="deimplement", rationale="No link to outcomes",
+    make.review(stopped, decision="deimplement", rationale="No link to outcomes",
             decided_on=today(), freed_expert_days=6.0, would_stop="Two hours a week per teacher")
     make.initiative(status="deimplemented", title="Somewhere else's", ended_on=today())
     body = _text(login_as(person(role)).get("/stopped"))
@@ -240,7 +233,7 @@ def test_the_stopped_register_costs_the_same_queries_for_more_rows(make, login_a
     def measure(n):
         for _ in range(n):
             i = make.initiative(status="deimplemented", ended_on=today())
-            _review(session, i, decision="deimplement", rationale="x", decided_on=today())
+            make.review(i, decision="deimplement", rationale="x", decided_on=today())
         with count_queries() as q:
             assert client.get("/stopped").status_code == 200
         return q.count
