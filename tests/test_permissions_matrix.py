@@ -88,6 +88,8 @@ class Row:
     public: bool = False
     #: ``query(world, ids)``: a query string the route needs.
     query: Optional[Callable] = None
+    #: What a second row for the same route asks about (it names the test case).
+    case: str = ""
 
     @property
     def key(self):
@@ -133,6 +135,11 @@ API = [
     Row("GET", "/api/v1/initiatives/{initiative_id}", READ_MINE, READ_OTHER),
     Row("PATCH", "/api/v1/initiatives/{initiative_id}", WRITE_MINE, WRITE_OTHER,
         body=lambda w, ids: {"problem": "Sharper.",
+                             "version": _version(m.Initiative, ids["initiative_id"])}),
+    # (an owner may write what they own, so nobody hands an initiative to a viewer)
+    Row("PATCH", "/api/v1/initiatives/{initiative_id}", (422, 403, 422, 422, 403),
+        (422, 403, 404, 404, 404), case="owner who may not write it",
+        body=lambda w, ids: {"owner_id": w.people["viewer"].id,
                              "version": _version(m.Initiative, ids["initiative_id"])}),
     # audit
     Row("GET", "/api/v1/audit", ADMIN_ONLY),
@@ -229,6 +236,16 @@ API = [
     Row("POST", "/api/v1/allocations", (201, 201, 403, 403, 403), (201, 201, 403, 403, 403),
         body=lambda w, ids: {"expert_id": ids["expert_id"], "school_id": ids["school_id"],
                              "starts_on": _soon(200), "ends_on": _soon(204), "days_per_week": 0.5}),
+    # (the central team owns capacity: they may override an expert's days, with a reason)
+    Row("POST", "/api/v1/allocations", (409, 409, 403, 403, 403), (409, 409, 403, 403, 403),
+        case="over the expert's days", body=lambda w, ids: {
+            "expert_id": ids["expert_id"], "school_id": ids["school_id"],
+            "starts_on": _soon(1), "ends_on": _soon(5), "days_per_week": 2}),
+    Row("POST", "/api/v1/allocations", (201, 201, 403, 403, 403), (201, 201, 403, 403, 403),
+        case="override", body=lambda w, ids: {
+            "expert_id": ids["expert_id"], "school_id": ids["school_id"],
+            "starts_on": _soon(1), "ends_on": _soon(5), "days_per_week": 2,
+            "override_reason": "An extra day agreed with the school"}),
     Row("GET", "/api/v1/allocations/{allocation_id}", READ_MINE, READ_OTHER),
     Row("PATCH", "/api/v1/allocations/{allocation_id}", (200, 200, 403, 403, 403),
         (200, 200, 404, 404, 404), body=lambda w, ids: {
@@ -453,7 +470,8 @@ def _api_call(app, world, row, target, role):
 
 
 def _rows(rows):
-    return [pytest.param(row, id=f"{row.method} {row.path}") for row in rows]
+    return [pytest.param(row, id=f"{row.method} {row.path}" + (f" ({row.case})" if row.case else ""))
+            for row in rows]
 
 
 def _route_keys(app):

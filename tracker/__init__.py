@@ -8,6 +8,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tracker.http_input import AsciiIntegerConverter, JsonProvider, Request
+
 
 def create_app(test_config=None):
     """Build the app. ``test_config`` overrides settings (tests pass a dict)."""
@@ -15,6 +17,9 @@ def create_app(test_config=None):
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
                 instance_path=str(__import__("config").INSTANCE_DIR))
+    app.request_class = Request
+    app.json = JsonProvider(app)
+    app.url_map.converters["int"] = AsciiIntegerConverter
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)
@@ -104,7 +109,7 @@ def audit_refusal(status):
     from tracker.extensions import db
 
     signed_in = getattr(g, "api_user", None) is not None or current_user.is_authenticated
-    routed = request.url_rule is not None and request.endpoint not in ("unknown_api_path", "static")
+    routed = request.url_rule is not None and request.endpoint != "static"
     if signed_in and (status == 403 or routed):
         record_refusal(db.session, status, request.method, request.path)
 

@@ -7,12 +7,13 @@ Events that change no row (a sign-in, a refused request, an override) go through
 ``record_event``.
 """
 import logging
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from tracker.models import AuditEntry, JobLease, OutboxMessage
+from tracker import clock
+from tracker.models import AuditEntry, Base, JobLease, OutboxMessage
 from tracker.models.base import utcnow
 
 #: Never written to the log, whatever changes.
@@ -20,6 +21,18 @@ SECRET_COLUMNS = {"password_hash", "token_hash"}
 #: Bookkeeping that would drown the log.
 UNAUDITED = (AuditEntry, OutboxMessage, JobLease)
 IGNORED_COLUMNS = {"version", "last_used_at", "last_login_at", "session_generation"}
+#: Record types only events carry (``record_event``), with no table of their own.
+EVENT_RECORD_TYPES = ("requests",)
+
+
+def _audited(cls):
+    # A tag's changes are logged on its initiative, as the change to the initiative's tags.
+    return not issubclass(cls, UNAUDITED) and cls.__name__ != "InitiativeTag"
+
+
+#: Every ``record_type`` the log can hold: each audited table, and the events' own.
+RECORD_TYPES = tuple(sorted({mapper.class_.__tablename__ for mapper in Base.registry.mappers
+                             if _audited(mapper.class_)} | set(EVENT_RECORD_TYPES)))
 
 
 def acting_as(session, user, ip=None):
@@ -92,7 +105,7 @@ def _write_audit_rows(session, flush_context):
     actor_id, ip, at = session.info.get("actor_id"), session.info.get("ip"), utcnow()
 
     def add(action, obj, changes):
-        if isinstance(obj, UNAUDITED) or obj.__class__.__name__ == "InitiativeTag":
+        if not _audited(type(obj)):
             return
         rows.append({"at": at, "actor_id": actor_id, "action": action,
                      "record_type": obj.__tablename__, "record_id": getattr(obj, "id", None),
@@ -122,7 +135,7 @@ def audit_query(record_type=None, record_id=None, actor_id=None, action=None, si
     if since is not None:
         stmt = stmt.where(AuditEntry.at >= datetime.combine(since, time.min, timezone.utc))
     if until is not None:
-        stmt = stmt.where(AuditEntry.at < datetime.combine(until + timedelta(days=1), time.min,
+        stmt = stmt.where(AuditEntry.at < datetime.combine(clock.plus_days(until, 1), time.min,
                                                            timezone.utc))
     return stmt
 

@@ -17,16 +17,27 @@ The rules, in the domain's words:
 - A new or changed allocation that makes the load worse on a day that is then over
   the expert's days is refused with ``OverAllocated`` (the weeks, their load and the
   excess), unless it carries an ``override_reason``: that is stored on the allocation
-  and logged as an ``override`` event. A change that adds no load on any over-allocated
-  day (confirming, marking delivered, shortening, cancelling) is never refused, so an
-  allocation let through once is not refused again for a status change.
+  and logged as an ``override`` event. The central team owns capacity, so they (and
+  admins) may override, as they are the ones who allocate. A change that adds no load
+  on any over-allocated day (confirming, marking delivered, shortening, cancelling) is
+  never refused, so an allocation let through once is not refused again for a status
+  change.
 - An allocation for more days a week than the expert's contract is over-allocation,
   not invalid input: it gets 409 and can be overridden (extra days agreed and paid).
   More days than a week has is invalid (422).
 - Leave is a fact, not a request: recording it is never refused, even when it puts the
   expert over their days; the planner and ``over_allocations`` then show it.
+- **Expert days** (what a school receives, what a de-implementation frees) are one rule,
+  ``expert_days``: an allocation gives its ``days_per_week`` for each five weekdays it
+  runs (a Monday-to-Friday week at 2 days a week gives 2; a weekend gives none).
+- **Who is free** for so many days a week over a range counts days the same way: in each
+  ISO week, the expert's spare is the mean, over the weekdays asked about, of their
+  ``days_per_week`` less that day's load (never below nothing). A one-day course takes a
+  fifth of that week, not the whole week. (An allocation laid over the course day itself
+  is still judged by the load rule above, day by day.)
 
-The arithmetic (``Span``, ``load_segments``, ``weekly_loads``, ``refused_weeks``) is
+The arithmetic (``Span``, ``load_segments``, ``weekly_loads``, ``refused_weeks``,
+``expert_days``, ``spare_by_week``) is
 pure and knows no tables, so it is tested with plain dates; the questions below it each
 run a fixed number of queries whatever the number of experts or allocations.
 """
@@ -40,9 +51,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker import clock, permissions
 from tracker.audit import record_event
+from tracker.emails import valid_email
 from tracker.errors import Forbidden, Invalid, NotFound, OverAllocated, check_version
 from tracker.models import Allocation, Expert, Initiative, School, Unavailability, User
 from tracker.models.capacity import ALLOCATION_STATUSES
+from tracker.search import matches_text
 
 ONE_DAY = timedelta(days=1)
 #: Loads are sums of fractions such as 0.5 and 0.2; compare them without float noise.
@@ -50,7 +63,6 @@ PLACES = 6
 #: The longest allocation, leave or question range, so a typo of a year cannot
 #: ask for thousands of weeks.
 MAX_RANGE_DAYS = 3 * 366
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 MAX_SPECIALISMS = 30
 GOLDEN_RATIO = 3
 
@@ -134,13 +146,13 @@ def load_segments(spans, extra_breaks=()):
     deltas = defaultdict(float)
     for span in spans:
         deltas[span.starts_on] += span.days_per_week
-        deltas[span.ends_on + ONE_DAY] -= span.days_per_week
+        deltas[clock.plus_days(span.ends_on, 1)] -= span.days_per_week
     for day in extra_breaks:
         deltas[day] += 0.0
     segments, load, previous = [], 0.0, None
     for day in sorted(deltas):
         if previous is not None and round(load, PLACES) > 0:
-            segments.append((previous, day - ONE_DAY, round(load, PLACES)))
+            segments.append((previous, clock.plus_days(day, -1), round(load, PLACES)))
         load += deltas[day]
         previous = day
     return segments
@@ -173,7 +185,8 @@ def weekly_loads(spans, capacity, from_, to, leave=(), overridden=()):
 
 
 def _weeks_touched(weeks, first, last):
-    monday = monday_of(first)
+    # Only the weeks asked about: a span stored to 9999 is not walked week by week.
+    monday, last = monday_of(max(first, min(weeks, default=first))), min(last, max(weeks, default=last))
     while monday <= last:
         if monday in weeks:
             yield weeks[monday]
@@ -208,7 +221,7 @@ def refused_weeks(capacity, others, proposed, previous=None):
     """
     if proposed is None:
         return []
-    breaks = [previous.starts_on, previous.ends_on + ONE_DAY] if previous else []
+    breaks = [previous.starts_on, clock.plus_days(previous.ends_on, 1)] if previous else []
     worst = {}
     for first, last, load in load_segments(list(others) + [proposed], breaks):
         if load <= capacity or not proposed.covers(first):
@@ -219,6 +232,46 @@ def refused_weeks(capacity, others, proposed, previous=None):
         for monday in mondays(first, min(last, proposed.ends_on)):
             worst[monday] = max(worst.get(monday, 0.0), load)
     return [WeekLoad(m, worst[m], capacity).as_dict() for m in sorted(worst)]
+
+
+def weekdays_between(first, last):
+    """Monday-to-Friday days from ``first`` to ``last`` inclusive."""
+    if last < first:
+        return 0
+    whole_weeks, rest = divmod((last - first).days + 1, 7)
+    count = whole_weeks * 5
+    for k in range(rest):
+        if (first + timedelta(days=k)).weekday() < 5:
+            count += 1
+    return count
+
+
+def expert_days(days_per_week, first, last):
+    """The days of expert time ``days_per_week`` gives from ``first`` to ``last``: its days a
+    week for each five weekdays (see the module docstring)."""
+    return days_per_week * weekdays_between(first, last) / 5
+
+
+def spare_by_week(spans, capacity, from_, to):
+    """``{monday: spare}`` for each ISO week with a weekday in ``from_``..``to``: the days a
+    week the expert still has free there, counting each weekday asked about.
+
+    ``spans`` are allocations and leave (leave at ``capacity``). A weekday's free time is
+    ``capacity`` less its load, never below nothing; the week's spare is the mean over its
+    weekdays in the range, so one day of leave takes a fifth of the week, not all of it.
+    """
+    used = defaultdict(float)
+    for first, last, load in load_segments(spans):
+        first, last = max(first, from_), min(last, to)
+        for monday in mondays(first, last) if first <= last else ():
+            used[monday] += min(load, capacity) * weekdays_between(
+                max(first, monday), min(last, monday + timedelta(days=6)))
+    spare = {}
+    for monday in mondays(from_, to):
+        asked = weekdays_between(max(from_, monday), min(to, monday + timedelta(days=6)))
+        if asked:
+            spare[monday] = round(capacity - used[monday] / asked, PLACES)
+    return spare
 
 
 # --- terms --------------------------------------------------------------------------
@@ -295,11 +348,8 @@ def _week_table(experts, allocations, leave, from_, to):
 
 
 def _check_range(from_, to, names=("from", "to")):
-    problems = {}
-    if not (EARLIEST <= from_ <= LATEST):
-        problems[names[0]] = [f"Use a date from {EARLIEST.year} to {LATEST.year}."]
-    if not (EARLIEST <= to <= LATEST):
-        problems[names[1]] = [f"Use a date from {EARLIEST.year} to {LATEST.year}."]
+    problems = {name: [clock.plausible_message()]
+                for name, on in zip(names, (from_, to)) if not clock.plausible(on)}
     if not problems and to < from_:
         problems[names[1]] = ["The end is before the start."]
     elif not problems and (to - from_).days > MAX_RANGE_DAYS:
@@ -362,23 +412,10 @@ def initiatives_without_capacity(session, today):
     ).scalars().all()
 
 
-def weekdays_between(first, last):
-    """Monday-to-Friday days from ``first`` to ``last`` inclusive."""
-    if last < first:
-        return 0
-    whole_weeks, rest = divmod((last - first).days + 1, 7)
-    count = whole_weeks * 5
-    for k in range(rest):
-        if (first + timedelta(days=k)).weekday() < 5:
-            count += 1
-    return count
-
-
 def days_received(allocation, term_start, term_end):
-    """Days of expert time ``allocation`` gives within the term: its days a week for each
-    five weekdays it runs in the term (a Monday-to-Friday week at 2 days a week gives 2)."""
+    """Days of expert time ``allocation`` gives within the term (``expert_days``)."""
     first, last = max(allocation.starts_on, term_start), min(allocation.ends_on, term_end)
-    return allocation.days_per_week * weekdays_between(first, last) / 5
+    return expert_days(allocation.days_per_week, first, last)
 
 
 def days_received_by_school(session, term_start, term_end, school_ids=None):
@@ -415,7 +452,8 @@ def _specialism_filter(specialism):
 
 
 def available_experts(session, specialism, from_, to, days_per_week):
-    """Active experts with ``days_per_week`` free in every ISO week of ``from_``..``to``.
+    """Active experts with ``days_per_week`` free in every ISO week of ``from_``..``to``,
+    counting days (``spare_by_week``): a day of leave takes that day, not the week.
 
     Best fit first: the least spare time that still fits (so a part-time expert who
     fits exactly is offered before a full-timer whose days are better kept for bigger
@@ -430,11 +468,15 @@ def available_experts(session, specialism, from_, to, days_per_week):
         stmt = stmt.where(_specialism_filter(specialism))
     experts = session.execute(stmt.order_by(Expert.name)).scalars().all()
     ids = [e.id for e in experts]
-    table = _week_table(experts, _live_allocations(session, ids, from_, to),
-                        _leave(session, ids, from_, to), from_, to)
+    allocations = _by_expert(_live_allocations(session, ids, from_, to))
+    leave = _by_expert(_leave(session, ids, from_, to))
     fits = []
     for expert in experts:
-        spare = min(w.spare for w in table[expert.id])
+        spans = [_allocation_span(a) for a in allocations[expert.id]]
+        spans += [Span(u.starts_on, u.ends_on, expert.days_per_week) for u in leave[expert.id]]
+        # A range of weekend days asks for no expert days, so nothing stands in the way.
+        spare = min(spare_by_week(spans, expert.days_per_week, from_, to).values(),
+                    default=expert.days_per_week)
         if spare + 10 ** -PLACES >= days_per_week:
             fits.append((expert, spare))
     fits.sort(key=lambda pair: (pair[1], pair[0].name.lower(), pair[0].id))
@@ -529,9 +571,7 @@ def find_experts(*, specialism=None, home_school_id=None, active=None, q=None):
     if active is not None:
         stmt = stmt.where(Expert.active.is_(active))
     if q:
-        pattern = q.lower()
-        stmt = stmt.where(or_(func.lower(Expert.name).contains(pattern, autoescape=True),
-                              func.lower(Expert.email).contains(pattern, autoescape=True)))
+        stmt = stmt.where(matches_text(q, Expert.name, Expert.email))
     return stmt
 
 
@@ -554,8 +594,8 @@ def _expert_fields(session, expert, values):
         values["email"] = (values["email"] or "").strip().lower()
         taken = session.execute(select(Expert.id).where(
             Expert.email == values["email"], Expert.id != (expert.id or -1))).first()
-        if "@" not in values["email"]:
-            problems["email"] = ["Enter an email address."]
+        if not valid_email(values["email"]):
+            problems["email"] = ["Enter an email address, like name@school.org.uk."]
         elif taken:
             problems["email"] = ["Another expert has this email."]
     if "days_per_week" in values:
@@ -836,6 +876,7 @@ def change_allocation(session, actor, allocation, version, **changes):
 __all__ = [
     "Span", "WeekLoad", "Term", "iso_week", "monday_of", "mondays", "load_segments", "load_on",
     "weekly_loads", "over_weeks", "refused_weeks", "term_of", "next_term", "previous_term",
+    "spare_by_week", "expert_days",
     "load_by_week", "over_allocations", "initiatives_without_capacity", "days_received",
     "days_received_by_school", "available_experts", "golden_rule", "planner",
     "find_experts", "get_expert", "create_expert", "update_expert", "unavailability_of",

@@ -5,13 +5,14 @@ are the fields a project lead edits while planning.
 """
 from tracker.clock import today
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker import permissions
 from tracker.errors import Invalid, NotFound, check_version
 from tracker.models import Initiative, InitiativeTag, School, User, initiative_schools
 from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
+from tracker.search import matches_text
 
 TEXT_FIELDS = ("title", "problem", "evidence", "intended_outcomes", "active_ingredients",
                "implementation_strategies")
@@ -41,9 +42,7 @@ def find_initiatives(user, *, school_id=None, phase=None, status=None, rag=None,
                 InitiativeTag.initiative_id == Initiative.id,
                 InitiativeTag.framework == framework, InitiativeTag.code == code)))
     if q:
-        pattern = f"%{q.lower()}%"
-        stmt = stmt.where(or_(*(getattr(Initiative, f).ilike(pattern)
-                                for f in ("title", "problem", "evidence"))))
+        stmt = stmt.where(matches_text(q, Initiative.title, Initiative.problem, Initiative.evidence))
     return with_details(stmt.order_by(Initiative.id))
 
 
@@ -58,24 +57,53 @@ def one_out_of(initiative):
             "due_on": initiative.out_due_on, "done_on": done_on}
 
 
-def _owner(session, owner_id):
+def _owner(session, owner_id, school_ids):
     owner = session.get(User, owner_id) if permissions.is_id(owner_id) else None
     if owner is None or not owner.active:
         raise Invalid("Unknown owner.", fields={"owner_id": ["No active person with this id."]})
+    if not permissions.can_own(owner, school_ids):
+        raise Invalid("This person cannot own the initiative.", fields={"owner_id": [
+            "The owner must be a project lead or school lead of one of the initiative's "
+            "schools, or an admin."]})
     return owner
 
 
-def _schools(session, actor, school_ids):
+def possible_owners(school_ids):
+    """A select of the people who may own an initiative of ``school_ids``, by name."""
+    return permissions.possible_owners(select(User).order_by(User.name, User.id), school_ids)
+
+
+def _schools(session, actor, school_ids, already=()):
+    """The schools of ``school_ids``; each must be one the actor sees, or in ``already``
+    (the initiative's own, which may be sent back as read). One the actor cannot see reads
+    as unknown, so asking reveals nothing."""
     if not school_ids:
         raise Invalid("An initiative belongs to at least one school.",
                       fields={"school_ids": ["Choose at least one school."]})
     found = session.execute(select(School).where(School.id.in_(set(school_ids)))).scalars().all()
     unknown = sorted(set(school_ids) - {s.id for s in found})
-    hidden = [s.id for s in found if not permissions.can_see_school(actor, s.id)]
+    hidden = [s.id for s in found
+              if s.id not in already and not permissions.can_see_school(actor, s.id)]
     if unknown or hidden:
         raise Invalid("Unknown school.", fields={"school_ids": [
             f"No school with id {i}." for i in sorted(unknown + hidden)]})
     return found
+
+
+def hidden_school_ids(actor, initiative):
+    """The initiative's schools ``actor`` cannot see: a form that shows only the others
+    sends these back, since nobody may remove a school they cannot see."""
+    return [i for i in initiative.school_ids if not permissions.can_see_school(actor, i)]
+
+
+def _changed_schools(session, actor, initiative, school_ids):
+    schools = _schools(session, actor, school_ids, already=initiative.school_ids)
+    removed = set(hidden_school_ids(actor, initiative)) - {s.id for s in schools}
+    if removed:
+        raise Invalid("You can only remove schools you can see.", fields={"school_ids": [
+            f"School {i} is not one of yours: only its own leads or an admin can take the "
+            "initiative out of it." for i in sorted(removed)]})
+    return schools
 
 
 def _set_tags(initiative, framework, codes, allowed):
@@ -132,10 +160,11 @@ def set_one_out(session, actor, initiative, one_out):
 
 def create_initiative(session, actor, *, title, school_ids, owner_id=None, pillars=(),
                       helix_components=(), one_out=None, scope=None, **texts):
-    """Start an initiative in Explore. Raises Forbidden outside the actor's schools."""
+    """Start an initiative in Explore. Raises Forbidden outside the actor's schools, and
+    Invalid naming ``owner_id`` for an owner who may not own it (``permissions.can_own``)."""
     schools = _schools(session, actor, school_ids)
     permissions.require(actor, permissions.CREATE, school_ids=[s.id for s in schools])
-    owner = _owner(session, owner_id) if owner_id else actor
+    owner = _owner(session, owner_id, [s.id for s in schools]) if owner_id else actor
     initiative = Initiative(title=title.strip(), owner=owner, schools=schools, phase="explore",
                             status="active", phase_since=today(),
                             scope=scope or ("school" if len(schools) == 1 else "schools"),
@@ -151,18 +180,27 @@ def create_initiative(session, actor, *, title, school_ids, owner_id=None, pilla
 
 
 def update_initiative(session, actor, initiative, version, **changes):
-    """Edit the plan's fields. ``version`` must be the one the actor read (else StaleVersion)."""
+    """Edit the plan's fields. ``version`` must be the one the actor read (else StaleVersion).
+
+    Raises Invalid naming ``owner_id`` for a new owner who may not own it, and naming
+    ``school_ids`` for a school added or removed that the actor cannot see, or a change of
+    schools that would leave the owner outside them.
+    """
     permissions.require(actor, permissions.WRITE, initiative)
     check_version(initiative, version)
+    owner_id = changes.pop("owner_id", initiative.owner_id)
     if "school_ids" in changes:
-        schools = _schools(session, actor, changes.pop("school_ids"))
-        added = {s.id for s in schools} - set(initiative.school_ids)
-        if added and actor.role != "admin" and not added <= set(actor.school_ids):
-            raise Invalid("You can only add your own schools.",
-                          fields={"school_ids": ["You can only add your own schools."]})
-        initiative.schools = schools
-    if "owner_id" in changes:
-        initiative.owner = _owner(session, changes.pop("owner_id"))
+        owner_fitted = permissions.can_own(initiative.owner, initiative.school_ids)
+        initiative.schools = _changed_schools(session, actor, initiative,
+                                              changes.pop("school_ids"))
+        # Ownership shows the initiative to its owner: the schools may not move away from them.
+        if owner_fitted and owner_id == initiative.owner_id and not permissions.can_own(
+                initiative.owner, initiative.school_ids):
+            raise Invalid("The owner could no longer see this initiative.", fields={
+                "school_ids": ["Keep one of the owner's schools, or hand the initiative to "
+                               "someone in the schools that remain."]})
+    if owner_id != initiative.owner_id:
+        initiative.owner = _owner(session, owner_id, initiative.school_ids)
     if "pillars" in changes:
         _set_tags(initiative, "pillar", changes.pop("pillars"), PILLARS)
     if "helix_components" in changes:
@@ -184,7 +222,8 @@ def get_visible(session, user, initiative_id):
 
 
 __all__ = ["create_initiative", "update_initiative", "find_initiatives", "set_one_out",
-           "one_out_of", "get_visible", "with_details", "NotFound"]
+           "one_out_of", "get_visible", "with_details", "possible_owners", "hidden_school_ids",
+           "NotFound"]
 
 
 def my_initiatives(user):

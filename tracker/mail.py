@@ -15,9 +15,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from tracker.emails import valid_email
+
 #: Control characters (CR, LF and the rest) never reach a header: each becomes a space.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
-_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+$")
 MAX_SUBJECT = 200
 
 _templates = Environment(
@@ -39,11 +40,6 @@ def header_text(value, limit=MAX_SUBJECT):
     """``value`` made safe for a header: one line, no control characters, at most ``limit``."""
     text = _CONTROL.sub(" ", str(value or "")).strip()
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
-
-
-def valid_address(address):
-    return bool(address) and len(address) <= 254 and bool(_ADDRESS.match(address)) \
-        and not _CONTROL.search(address)
 
 
 def render(template, **context):
@@ -70,11 +66,12 @@ def build_message(*, sender, to_address, subject, text, html, to_name=None, mess
     """An ``EmailMessage`` ready for SMTP: plain-text part, HTML alternative, ``Message-ID``
     and ``Date``. Names and subjects lose any CR/LF, so they cannot add headers.
 
-    Raises ValueError when an address is not a plain ``local@domain``.
+    Raises ValueError when the recipient is not an email address (``valid_email``), or
+    when the sender (the operator's ``MAIL_DEFAULT_SENDER``, which may be a local name such
+    as ``tracker@localhost``) holds a line break: ``Address`` refuses that itself.
     """
-    for address in (sender, to_address):
-        if not valid_address(address):
-            raise ValueError(f"not an email address: {address!r}")
+    if not valid_email(to_address):
+        raise ValueError(f"not an email address: {to_address!r}")
     message = EmailMessage()
     message["Subject"] = header_text(subject)
     message["From"] = _address(sender)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from tracker import permissions
 from tracker.audit import record_event
+from tracker.emails import valid_email
 from tracker.auth import (digest_secret, new_secret, normalise_email, revoke_all_tokens,
                           void_sessions)
 from tracker.errors import Invalid, NotFound, check_version
@@ -21,9 +22,6 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 128
 #: Words that make a password easy to guess here, whoever the person is.
 SITE_WORDS = ["tracker", "school", "trust", "academy", "improvement", "password"]
-# One address, no spaces or control characters: a name or address that reaches an email
-# header can never carry a line break into it.
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,189}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -59,7 +57,7 @@ def _site_words():
 
 
 def _check_email(email):
-    if not _EMAIL.match(email):
+    if not valid_email(email):
         return ["Enter an email address, like name@school.org.uk."]
     return []
 

@@ -12,10 +12,12 @@ Roles (API.md):
 School scope is the rule under all of them: a person sees nothing of a school that
 is not theirs, and a record they may not see is reported as not found.
 """
+from dataclasses import dataclass
+
 from sqlalchemy import exists, or_, select
 
 from tracker.errors import Forbidden, NotFound
-from tracker.models import Initiative, initiative_schools
+from tracker.models import Initiative, School, User, initiative_schools
 
 READ = "read"
 CREATE = "create"
@@ -85,6 +87,32 @@ def can(user, action, initiative=None, school_ids=None):
     if action == WRITE:
         return leads_a_school or (user.role == "project_lead" and initiative.owner_id == user.id)
     return False
+
+
+def can_own(user, school_ids):
+    """Whether ``user`` may own an initiative of ``school_ids``: an active person who sees at
+    least one of those schools and, as its owner, may write it (so never a viewer or the
+    central team). Ownership shows an initiative to its owner, so it must not hand one out
+    of scope."""
+    if not user.active or not any(can_see_school(user, s) for s in school_ids):
+        return False
+    return can(user, WRITE, _Owned(owner_id=user.id, school_ids=list(school_ids)))
+
+
+def possible_owners(stmt, school_ids):
+    """Narrow a ``select(User)`` to the people ``can_own`` allows for ``school_ids``."""
+    return stmt.where(User.active.is_(True), or_(
+        User.role == "admin",
+        User.role.in_(("school_lead", "project_lead"))
+        & User.schools.any(School.id.in_(list(school_ids) or [-1]))))
+
+
+@dataclass(frozen=True)
+class _Owned:
+    """What ``can`` reads of an initiative, for one not yet stored the way it would be."""
+
+    owner_id: int
+    school_ids: list
 
 
 def visible_allocations(stmt, user):

@@ -26,6 +26,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
 from tracker import clock, permissions
+from tracker.capacity import expert_days
 from tracker.errors import Forbidden, Invalid, check_version
 from tracker.models import (Allocation, DeimplementationReview, Initiative, PdsaCycle, User,
                             initiative_schools)
@@ -173,23 +174,22 @@ def _carry_out(session, actor, review, initiative, today):
 
 def end_allocations(session, initiative, today):
     """Cancel the initiative's allocations that have not started and end running ones
-    today. Returns the expert days this frees (days a week x weeks no longer needed)."""
+    today. Returns the expert days this frees, counted as a school receives them
+    (``capacity.expert_days``)."""
     freed = 0.0
     allocations = session.execute(select(Allocation).where(
         Allocation.initiative_id == initiative.id, Allocation.status.not_in(ENDED_ALLOCATION),
         Allocation.ends_on > today)).scalars().all()
     for allocation in allocations:
         if allocation.starts_on > today:
-            freed += _expert_days(allocation, allocation.starts_on, allocation.ends_on)
+            freed += expert_days(allocation.days_per_week, allocation.starts_on,
+                                 allocation.ends_on)
             allocation.status = "cancelled"
         else:
-            freed += _expert_days(allocation, today + timedelta(days=1), allocation.ends_on)
+            freed += expert_days(allocation.days_per_week, today + timedelta(days=1),
+                                 allocation.ends_on)
             allocation.ends_on = today
-    return round(freed, 1)
-
-
-def _expert_days(allocation, first, last):
-    return allocation.days_per_week * ((last - first).days + 1) / 7
+    return round(freed, 2)
 
 
 def close_cycles(session, initiative, today):

@@ -4,6 +4,7 @@ from typing import Optional
 from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.clock import today
 from tracker.models.base import Base, UTCDateTime, enum_check, utcnow
 from tracker.models.school import School
 from tracker.models.user import User
@@ -65,8 +66,8 @@ class Initiative(Base):
     rag: Mapped[Optional[str]] = mapped_column(String(5), index=True)
     #: One school (vertical), several schools, or the whole trust (horizontal).
     scope: Mapped[str] = mapped_column(String(10), default="school")
-    #: The day the initiative entered its current phase.
-    phase_since: Mapped[date] = mapped_column(Date, default=date.today)
+    #: The day the initiative entered its current phase (by default the trust's today).
+    phase_since: Mapped[date] = mapped_column(Date, default=today)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: When the latest progress update was logged (stale-initiative nudges read it).
     last_update_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

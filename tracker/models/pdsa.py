@@ -4,6 +4,7 @@ from typing import Optional
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.clock import today
 from tracker.models.base import Base, UTCDateTime, enum_check, utcnow
 from tracker.models.user import User
 
@@ -39,8 +40,9 @@ class PdsaCycle(Base):
     study_notes: Mapped[str] = mapped_column(Text, default="")
     act_decision: Mapped[Optional[str]] = mapped_column(String(10))
     act_notes: Mapped[str] = mapped_column(Text, default="")
-    #: The day the cycle entered its current stage (stuck-cycle nudges read it).
-    stage_since: Mapped[date] = mapped_column(Date, default=date.today, index=True)
+    #: The day the cycle entered its current stage, by default the trust's today
+    #: (stuck-cycle nudges read it).
+    stage_since: Mapped[date] = mapped_column(Date, default=today, index=True)
     #: When Do is planned to end; a Do running past it with no Study is stuck.
     do_ends_on: Mapped[Optional[date]] = mapped_column(Date)
     owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)

@@ -1,7 +1,6 @@
 """The JSON API of API.md, under /api/v1: one module per resource, one Api for the document."""
 from flask import g, request
 from flask_smorest import Api as SmorestApi
-from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from tracker.audit import acting_as
 from tracker.auth import token_for
@@ -45,15 +44,16 @@ def init_api(app):
 
     app.before_request(authenticate_api_request)
 
-    @app.route("/api/", defaults={"rest": ""})
-    @app.route("/api/<path:rest>")
-    def unknown_api_path(rest):
-        raise HTTPNotFound("No such API endpoint.")
-
 
 def authenticate_api_request():
-    """Every /api/ call but signing in needs a live bearer token."""
+    """Every /api/ call but signing in needs a live bearer token.
+
+    A path with no route, or a method the path does not have, answers 404 or 405 to
+    anyone: no route (and no catch-all) means the refusal never depends on the method
+    or on being signed in, and the OpenAPI document already says which paths exist."""
     if not request.path.startswith("/api/") or (request.method, request.path) in PUBLIC:
+        return None
+    if request.url_rule is None:
         return None
     if request.method == "OPTIONS":
         return None

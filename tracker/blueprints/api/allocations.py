@@ -1,16 +1,17 @@
 """Allocations (API.md): an expert deployed to a school, and maybe one of its initiatives,
 for a stretch of days at so many days a week.
 
-The central team and admins create and change them. Reading follows the school: school
+The central team and admins create and change them, and may override an expert's days
+with a recorded reason (the central team owns capacity). Reading follows the school: school
 leads and viewers read their schools' allocations, project leads those to the initiatives
 they own, an expert their own; anyone else's is not in the list and is 404 by id.
 """
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from tracker import capacity
-from tracker.blueprints.api.common import (Choice, Id, PageArgs, QueryId, StrictSchema, Text,
-                                           current, page_schema, paginate)
+from tracker.blueprints.api.common import Blueprint
+from tracker.blueprints.api.common import (Choice, Id, PageArgs, PlausibleDate, QueryId, StrictNumber,
+                                           StrictSchema, Text, current, page_schema, paginate)
 from tracker.extensions import db
 from tracker.models.capacity import ALLOCATION_STATUSES
 
@@ -27,9 +28,9 @@ class AllocationIn(StrictSchema):
     expert_id = Id(required=True)
     school_id = Id(required=True)
     initiative_id = Id(allow_none=True, load_default=None)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
-    days_per_week = fields.Float(required=True, **Days)
+    starts_on = PlausibleDate(required=True)
+    ends_on = PlausibleDate(required=True)
+    days_per_week = StrictNumber(required=True, **Days)
     status = Choice(ALLOCATION_STATUSES, load_default="planned")
     notes = Text(10_000, load_default="")
     #: Lets through an allocation that would over-allocate the expert; recorded.
@@ -40,9 +41,9 @@ class AllocationPatch(StrictSchema):
     expert_id = Id()
     school_id = Id()
     initiative_id = Id(allow_none=True)
-    starts_on = fields.Date()
-    ends_on = fields.Date()
-    days_per_week = fields.Float(**Days)
+    starts_on = PlausibleDate()
+    ends_on = PlausibleDate()
+    days_per_week = StrictNumber(**Days)
     status = Choice(ALLOCATION_STATUSES)
     notes = Text(10_000)
     override_reason = Text(2000, allow_none=True)
@@ -70,8 +71,8 @@ class AllocationFilters(PageArgs):
     initiative_id = QueryId()
     status = Choice(ALLOCATION_STATUSES)
     #: Keep the allocations that run on at least one day from ``from`` to ``to``.
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = PlausibleDate(data_key="from")
+    to = PlausibleDate()
 
 
 @blp.route("", methods=["GET"])
@@ -89,7 +90,8 @@ def list_allocations(args):
 def create_allocation(values):
     """Allocate an expert (central team, admin). Gets 409 ``over_allocated`` with the
     ``weeks`` affected when it would put the expert over their days, unless it carries
-    an ``override_reason``."""
+    an ``override_reason``: the central team owns capacity, so they (and admins) may
+    override; the reason is stored and the override logged with who gave it."""
     allocation = capacity.allocate(db.session, current(), **values)
     db.session.commit()
     return allocation

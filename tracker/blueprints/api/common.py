@@ -1,6 +1,9 @@
 """What every API resource module reuses: the acting user, paging, strict fields, lookups."""
 from flask import g
+from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 from sqlalchemy import func, select
 
 from tracker import permissions
@@ -15,14 +18,42 @@ def current():
     return g.api_user
 
 
+class ApiParser(FlaskParser):
+    """webargs reads a JSON body through ``request.get_json``, so the API has the app's one
+    JSON parser and its refusals (tracker/http_input.py) instead of webargs' own ``json.loads``."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req) or not req.get_data(cache=True):
+            return missing
+        return req.get_json()
+
+
+class Blueprint(SmorestBlueprint):
+    """Every API resource's blueprint (flask-smorest's, parsing with ``ApiParser``)."""
+
+    ARGUMENTS_PARSER = ApiParser()
+
+
+
 def _no_nul(value):
     if "\x00" in value:
         raise ValidationError("Text may not contain NUL characters.")
 
 
+def _encodable(value):
+    # The JSON parser refuses lone surrogates already; this keeps any other source honest.
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("Text must be valid Unicode: it holds a lone surrogate.") from None
+
+
+
 def Text(max_length=10_000, **kw):
-    """A string field that refuses NUL bytes and anything longer than ``max_length``."""
-    validators = [_no_nul, validate.Length(max=max_length)]
+    """A string field that refuses NUL bytes, text no UTF-8 can hold, and anything longer
+    than ``max_length``."""
+    validators = [_no_nul, _encodable, validate.Length(max=max_length)]
     if kw.pop("required_text", False):
         validators.append(validate.Length(min=1, error="This field cannot be empty."))
     return fields.String(validate=validators, **kw)
@@ -33,9 +64,20 @@ def Id(**kw):
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kw)
 
 
+class WholeNumber(fields.Integer):
+    """An integer that, sent as text (a query string), is ASCII digits only: ``int()`` alone
+    also reads "１" (full width), "1_000", "+1" and " 1"."""
+
+    def _validated(self, value):
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 def QueryId(**kw):
     """An id in a query string, where every value arrives as text."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kw)
+    return WholeNumber(validate=validate.Range(min=1, max=MAX_ID), **kw)
+
 
 
 def Choice(values, **kw):

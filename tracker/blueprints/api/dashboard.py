@@ -1,7 +1,7 @@
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from tracker import dashboard
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import StrictSchema, current
 from tracker.clock import today
 from tracker.extensions import db
@@ -39,7 +39,8 @@ class Breach(StrictSchema):
 
 class Dashboard(StrictSchema):
     schools = fields.List(fields.Nested(SchoolRow))
-    golden_rule = fields.Nested(GoldenRule)
+    #: A trust figure: null for a reader who does not see the whole trust.
+    golden_rule = fields.Nested(GoldenRule, allow_none=True)
     breaches = fields.List(fields.Nested(Breach))
 
 
@@ -47,5 +48,9 @@ class Dashboard(StrictSchema):
 @blp.response(200, Dashboard)
 def get_dashboard():
     """Per school: initiatives by phase and RAG, overdue milestones, stuck PDSA cycles,
-    breaches; and the golden rule (schools able to support per school needing support)."""
+    breaches; and the golden rule (schools able to support per school needing support).
+
+    The golden rule counts every school in the trust, so it is given only to those who see
+    the whole trust (admins, the central team, a viewer with no school); for anyone else
+    ``golden_rule`` is null."""
     return dashboard.school_report(db.session, current(), today())

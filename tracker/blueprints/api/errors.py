@@ -64,6 +64,8 @@ def http_error_response(error):
         message = "Some fields are not valid: " + ", ".join(sorted(map(str, fields))) + "."
     elif status == 400 and data.get("messages"):
         message = "The request body is not valid JSON."
+    elif status == 404 and request.url_rule is None:
+        message = "No such API endpoint."
     else:
         message = data.get("message") or error.description or error.name
     headers = dict(data.get("headers") or {})

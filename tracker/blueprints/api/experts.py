@@ -4,13 +4,13 @@ Everyone signed in may read the experts: names, emails, specialisms and days are
 trust's staff directory, and a school lead needs them to ask for help. Their leave can
 be personal, so only the central team, admins and the expert themself read it.
 """
-from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from tracker import capacity
 from tracker.blueprints.api.allocations import Days
-from tracker.blueprints.api.common import (Id, PageArgs, QueryId, StrictSchema, Text, current, page_schema,
-                                           paginate)
+from tracker.blueprints.api.common import Blueprint
+from tracker.blueprints.api.common import (Id, PageArgs, PlausibleDate, QueryId, StrictNumber, StrictSchema,
+                                           Text, current, page_schema, paginate)
 from tracker.extensions import db
 
 
@@ -23,7 +23,7 @@ class ExpertIn(StrictSchema):
     specialisms = fields.List(Text(100, required_text=True), load_default=list,
                               validate=validate.Length(max=capacity.MAX_SPECIALISMS))
     home_school_id = Id(allow_none=True, load_default=None)
-    days_per_week = fields.Float(required=True, **Days)
+    days_per_week = StrictNumber(required=True, **Days)
     user_id = Id(allow_none=True, load_default=None)
     active = fields.Boolean(load_default=True)
 
@@ -34,7 +34,7 @@ class ExpertPatch(StrictSchema):
     specialisms = fields.List(Text(100, required_text=True),
                               validate=validate.Length(max=capacity.MAX_SPECIALISMS))
     home_school_id = Id(allow_none=True)
-    days_per_week = fields.Float(**Days)
+    days_per_week = StrictNumber(**Days)
     user_id = Id(allow_none=True)
     active = fields.Boolean()
     #: Needed to cut an expert's days below what is already allocated to them.
@@ -55,7 +55,8 @@ class ExpertOut(StrictSchema):
 
 
 class AvailableOut(ExpertOut):
-    #: The fewest free days a week the expert has in any week of the range asked about.
+    #: The fewest free days a week the expert has in any week of the range asked about,
+    #: counting each weekday (a day of leave takes a fifth of its week).
     spare_days_per_week = fields.Float()
 
 
@@ -68,8 +69,9 @@ class ExpertFilters(PageArgs):
 
 class AvailableArgs(PageArgs):
     specialism = Text(100, load_default=None)
-    from_ = fields.Date(data_key="from", required=True)
-    to = fields.Date(required=True)
+    from_ = PlausibleDate(data_key="from", required=True)
+    to = PlausibleDate(required=True)
+    #: A query string carries text: a number written out (never NaN or infinity).
     days_per_week = fields.Float(required=True, **Days)
 
     @validates_schema
@@ -79,8 +81,8 @@ class AvailableArgs(PageArgs):
 
 
 class UnavailabilityIn(StrictSchema):
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = PlausibleDate(required=True)
+    ends_on = PlausibleDate(required=True)
     reason = Text(200, load_default="")
 
 
@@ -116,7 +118,9 @@ def create_expert(values):
 @blp.response(200, page_schema(AvailableOut))
 def available_experts(args):
     """Active experts with ``days_per_week`` free in every ISO week from ``from`` to ``to``,
-    best fit first: the least spare time that still fits, then by name."""
+    best fit first: the least spare time that still fits, then by name. Days are counted:
+    a week's spare is the mean free time of its weekdays in the range, so a day of leave
+    takes a fifth of that week (at the expert's days a week), not the whole week."""
     page, per_page = args.pop("page"), args.pop("per_page")
     fits = capacity.available_experts(db.session, args["specialism"], args["from_"], args["to"],
                                       args["days_per_week"])
@@ -138,7 +142,7 @@ def get_expert(expert_id):
 def patch_expert(changes, expert_id):
     """Change an expert (central team, admin); carries the ``version`` you read. Cutting
     their days below what is allocated from today on gets 409 ``over_allocated`` unless
-    ``override_reason`` is given."""
+    ``override_reason`` is given (recorded, with who gave it)."""
     expert = capacity.get_expert(db.session, expert_id)
     version = changes.pop("version")
     capacity.update_expert(db.session, current(), expert, version, **changes)

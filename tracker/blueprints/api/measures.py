@@ -3,11 +3,11 @@ run charts and XmR charts; a frozen baseline (``baseline_until``) and re-bases."
 import math
 
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from tracker import measures, permissions
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (MAX_ID, Choice, Id, PageArgs, QueryId, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db

@@ -1,8 +1,8 @@
 """Milestones of an initiative; their status (open, done, overdue) is derived."""
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from tracker import clock, milestones, permissions
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (Id, PageArgs, StrictSchema, Text, current, page_schema,
                                            paginate)
 from tracker.extensions import db

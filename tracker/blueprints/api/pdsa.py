@@ -1,8 +1,8 @@
 """PDSA cycles: Plan → Do → Study → Act → closed, one stage at a time."""
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from tracker import pdsa, permissions
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db

@@ -1,8 +1,8 @@
 """The trust's "one in, one out" policy and its breaches."""
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from tracker import clock, permissions, policy
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import Choice, PageArgs, QueryId, StrictSchema, current
 from tracker.extensions import db
 from tracker.models.policy import POLICY_MODES

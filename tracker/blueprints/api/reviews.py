@@ -3,10 +3,10 @@
 A review is decided with ``PATCH /reviews/{id}`` carrying ``decision`` and ``rationale``
 (and the ``version``), like any other edit of the record.
 """
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from tracker import clock, permissions, reviews
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db

@@ -1,7 +1,7 @@
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from tracker import schools
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (Choice, PageArgs, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db

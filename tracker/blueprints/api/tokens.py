@@ -1,6 +1,5 @@
 """POST /tokens signs in; tokens are listed and revoked by their owner (and by admins)."""
 from flask import current_app, g, request
-from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
@@ -8,6 +7,7 @@ from tracker import permissions
 from tracker.audit import acting_as, record_event
 from tracker.auth import (authenticate, issue_token, record_failed_sign_in, revoke_token,
                           revoke_token_by_id)
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import PageArgs, StrictSchema, Text, current, paginate, page_schema
 from tracker.blueprints.api.errors import error_response
 from tracker.blueprints.auth import limit_sign_ins

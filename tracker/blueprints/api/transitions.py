@@ -1,8 +1,8 @@
 """Moving an initiative between phases, its history, and the gates it faces."""
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from tracker import lifecycle, permissions
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (Choice, PageArgs, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.blueprints.api.initiatives import InitiativeOut

@@ -1,8 +1,8 @@
 """Progress updates: RAG and narrative; the latest sets the initiative's RAG."""
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from tracker import permissions, updates
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (Choice, PageArgs, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db

@@ -1,8 +1,8 @@
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from tracker import people, privacy
+from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db

@@ -56,13 +56,25 @@ def _owner_choices(user):
     return db.session.execute(visible_users(user).where(User.active.is_(True))).scalars().all()
 
 
+def _possible_owners(user, school_ids, initiative=None):
+    """The people ``user`` sees who may own an initiative of ``school_ids``; an initiative's
+    current owner stays listed, so saving other fields never fails on them."""
+    from tracker.people import visible_users
+    owners = db.session.execute(initiatives.possible_owners(school_ids).where(
+        User.id.in_(visible_users(user).with_only_columns(User.id).order_by(None)))).scalars().all()
+    if initiative is not None and initiative.owner not in owners:
+        owners.append(initiative.owner)
+    return owners
+
+
 def _fill_choices(form, user, initiative=None):
     visible = db.session.execute(schools.visible_schools(user)).scalars().all()
     if user.role != "admin":
         mine = set(user.school_ids) | set(initiative.school_ids if initiative else [])
         visible = [s for s in visible if s.id in mine]
     form.school_ids.choices = options((s.id, s.name) for s in visible)
-    form.owner_id.choices = options([(0, "Me")] + [(u.id, u.name) for u in _owner_choices(user)])
+    form.owner_id.choices = options([(0, "Me")] + [(u.id, u.name) for u in _possible_owners(
+        user, initiative.school_ids if initiative else [s.id for s in visible], initiative)])
     others = db.session.execute(
         initiatives.find_initiatives(user, status="active")
         .where(Initiative.id != (initiative.id if initiative else -1))).unique().scalars().all()
@@ -127,7 +139,8 @@ def initiative_edit(initiative_id):
         try:
             initiatives.update_initiative(
                 db.session, user, initiative, version, title=form.title.data,
-                school_ids=form.school_ids.data, owner_id=form.owner_id.data or user.id,
+                school_ids=form.school_ids.data + initiatives.hidden_school_ids(user, initiative),
+                owner_id=form.owner_id.data or user.id,
                 pillars=form.pillars.data or [], helix_components=form.helix_components.data or [],
                 one_out=form.one_out(),
                 **{f: getattr(form, f).data or "" for f in initiatives.TEXT_FIELDS if f != "title"})
