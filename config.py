@@ -6,6 +6,7 @@ secure cookies, HSTS and the proxy fix.
 """
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -73,6 +74,10 @@ class Config:
 
     TRUST_NAME = os.environ.get("TRUST_NAME", "Northfield Learning Trust")
     TIMEZONE = os.environ.get("TRUST_TIMEZONE", "Europe/London")
+    #: Dates the trust's records may carry: from EARLIEST_DATE to LATEST_YEARS_AHEAD years
+    #: after today (tracker/clock.py). Anything else is a typo, refused with a 4xx.
+    EARLIEST_DATE = date.fromisoformat(os.environ.get("EARLIEST_DATE", "2000-01-01"))
+    LATEST_YEARS_AHEAD = _int("LATEST_YEARS_AHEAD", 10)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 from markupsafe import Markup, escape
+
+from tracker.clock import plus_days
 
 FULL = {"width": 760, "height": 360, "left": 58, "right": 108, "top": 16, "bottom": 40}
 COMPACT = {"width": 380, "height": 180, "left": 44, "right": 64, "top": 10, "bottom": 26}
@@ -157,8 +159,8 @@ def _frame(chart, style, box, top, target):
     dates = [p.on for p in chart.points]
     start, end = min(dates), max(dates)
     if start == end:
-        start, end = start - timedelta(days=7), end + timedelta(days=7)
-    pad = timedelta(days=max(1, round((end - start).days * 0.02)))
+        start, end = plus_days(start, -7), plus_days(end, 7)
+    pad = max(1, round((end - start).days * 0.02))
     values = [p.value for p in chart.points]
     for segment in chart.segments:
         c = segment.chart
@@ -178,7 +180,7 @@ def _frame(chart, style, box, top, target):
         low -= step / 2
     if high == max(values):
         high += step / 2
-    return _Frame(box, start - pad, end + pad, low, high, top)
+    return _Frame(box, plus_days(start, -pad), plus_days(end, pad), low, high, top)
 
 
 def _nice_step(rough):
@@ -221,19 +223,21 @@ def _time_ticks(start, end, most):
     days = (end - start).days
     if days < 75:
         step = 7 if days <= 7 * most else 14
-        first = start + timedelta(days=(7 - start.weekday()) % 7)
+        first = plus_days(start, (7 - start.weekday()) % 7)
         ticks = []
         on = first
         while on <= end:
             ticks.append((on, f"{on.day} {on:%b}"))
-            on += timedelta(days=step)
+            if on == date.max:  # a point stored at the end of the calendar
+                break
+            on = plus_days(on, step)
         return ticks
     months = (end.year - start.year) * 12 + end.month - start.month
     every = next(m for m in (1, 2, 3, 6, 12, 24, 60) if months / m <= most)
     ticks, year, month = [], start.year, start.month + 1
     if month > 12:
         year, month = year + 1, 1
-    while date(year, month, 1) <= end:
+    while year <= date.max.year and date(year, month, 1) <= end:
         on = date(year, month, 1)
         if (month - 1) % every == 0 or every == 1:
             ticks.append((on, f"{on:%b %Y}" if month == 1 or not ticks else f"{on:%b}"))

@@ -23,13 +23,13 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from fractions import Fraction
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
-from tracker import permissions, runcharts
+from tracker import clock, permissions, runcharts
 from tracker.clock import today as trust_today
 from tracker.errors import Conflict, Invalid, NotFound, check_version
 from tracker.models import Measure, MeasurePoint, MeasureRebase, PdsaCycle, Transition
@@ -40,7 +40,6 @@ MAX_UNIT = 40
 MAX_REASON = 2000
 #: A value beyond this is a typo or a unit error, not a measurement.
 MAX_MAGNITUDE = 1e12
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 MAX_IMPORT_ROWS = 10_000
 MAX_IMPORT_CHARS = 2_000_000
 #: With no point for this long, a measure's summary says it has gone quiet.
@@ -275,13 +274,14 @@ def parse_date(raw, field_name="on"):
     """A date from a date or a string: ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (also with
     ``-`` or ``.``), optionally followed by a time, as MIS exports write them.
 
-    Raises Invalid for anything else, an impossible date (31/02/2026) or a year
-    outside 1900–2100.
+    Raises Invalid for anything else, an impossible date (31/02/2026) or one outside
+    the trust's plausible range (``clock.plausible``).
     """
     if isinstance(raw, datetime):
         raw = raw.date()
     if isinstance(raw, date):
-        return _plausible(raw, field_name)
+        clock.check_plausible_date(raw, field_name)
+        return raw
     if not isinstance(raw, str):
         raise _bad(field_name, "Enter a date as YYYY-MM-DD or DD/MM/YYYY.")
     text = re.split(r"[T ]", raw.strip(), maxsplit=1)[0]
@@ -296,12 +296,7 @@ def parse_date(raw, field_name="on"):
         on = date(year, month, day)
     except ValueError:
         raise _bad(field_name, f"{raw.strip()} is not a real date.") from None
-    return _plausible(on, field_name)
-
-
-def _plausible(on, field_name):
-    if not EARLIEST_YEAR <= on.year <= LATEST_YEAR:
-        raise _bad(field_name, f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    clock.check_plausible_date(on, field_name)
     return on
 
 
@@ -783,7 +778,7 @@ def build_chart(measure, pairs, kind="ihi", series=SERIES_INITIATIVE, school_id=
             chart = runcharts.anhoej(chunk, baseline_count=baseline)
         else:
             chart = runcharts.run_chart(chunk, baseline_count=baseline)
-        segments.append(Segment(start, end - timedelta(days=1) if end else None, until, chart, reason))
+        segments.append(Segment(start, clock.plus_days(end, -1) if end else None, until, chart, reason))
     return MeasureChart(kind, segments, school_id, series)
 
 

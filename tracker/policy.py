@@ -29,7 +29,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from tracker import permissions
+from tracker import clock, permissions
 from tracker.errors import Invalid, check_version
 from tracker.models import Initiative, School, Transition, TrustPolicy, initiative_schools
 from tracker.models.policy import POLICY_MODES
@@ -222,4 +222,4 @@ def outs_due(session, school_id):
 def out_overdue_on(policy, initiative, today):
     """Whether the initiative's out, not done, is past its due date plus the grace days."""
     return (initiative.has_out and not initiative.out_done and initiative.out_due_on is not None
-            and today > initiative.out_due_on + timedelta(days=policy.out_grace_days))
+            and today > clock.plus_days(initiative.out_due_on, policy.out_grace_days))

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker import people, permissions, privacy, schools
+from tracker import clock, people, permissions, privacy, schools
 from tracker.audit import audit_query
 from tracker.blueprints.api.common import paginate
 from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
@@ -175,6 +175,10 @@ def _audit_filters(args):
                 filters[name] = date.fromisoformat(value)
             except ValueError:
                 problems[name] = "Enter a date as YYYY-MM-DD."
+            else:
+                if not clock.plausible(filters[name]):
+                    problems[name] = clock.plausible_message()
+                    del filters[name]
     return filters, problems
 
 

@@ -6,7 +6,7 @@ from tracker.audit import acting_as
 from tracker.auth import token_for
 from tracker.extensions import csrf, db
 from tracker.blueprints.api import errors
-from tracker.blueprints.api.common import ErrorSchema
+from tracker.blueprints.api.common import ErrorSchema, document_fields
 from tracker.blueprints.api.errors import error_response
 
 #: Paths that answer without a token.
@@ -35,6 +35,7 @@ def init_api(app):
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
+    document_fields(api, app)
     for module in (tokens, schools, users, initiatives, audit,
                    transitions, milestones, updates, pdsa, policy, reviews,
                    experts, allocations, measures, dashboard):

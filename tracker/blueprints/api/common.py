@@ -1,4 +1,8 @@
 """What every API resource module reuses: the acting user, paging, strict fields, lookups."""
+import calendar
+import math
+import re
+
 from flask import g
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
@@ -6,7 +10,7 @@ from webargs.core import missing
 from webargs.flaskparser import FlaskParser, is_json_request
 from sqlalchemy import func, select
 
-from tracker import permissions
+from tracker import clock, permissions
 from tracker.errors import NotFound
 from tracker.extensions import db
 
@@ -82,6 +86,108 @@ def QueryId(**kw):
 
 def Choice(values, **kw):
     return fields.String(validate=validate.OneOf(values), **kw)
+
+
+#: How a date is written in the API: ``YYYY-MM-DD`` in ASCII digits, nothing else (Python's
+#: ``date.fromisoformat`` alone would also take ``20260302`` and ``2026-W10-1``).
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class PlausibleDate(fields.Date):
+    """A date written ``YYYY-MM-DD`` inside the trust's plausible range (``clock.date_range``).
+    The OpenAPI document states the range as a pattern (see ``document_fields``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+            raise self.make_error("invalid")
+        on = super()._deserialize(value, attr, data, **kwargs)
+        if not clock.plausible(on):
+            raise ValidationError(clock.plausible_message())
+        return on
+
+
+class StrictNumber(fields.Float):
+    """A finite JSON number: never a string, a boolean, NaN or an infinity (marshmallow's
+    Float takes ``"12"`` and ``"NaN"``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValidationError("This number is too large.") from None
+        if not math.isfinite(number):
+            raise ValidationError("Enter a finite number.")
+        return number
+
+
+def document_fields(api, app):
+    """Teach the OpenAPI document what these fields enforce, so a client (or a fuzzer) reads
+    the server's rules: the plausible date range as a pattern, and a nullable nested object
+    as that object or null (apispec would put an open ``{"type": "object"}`` beside it).
+    Call before registering the blueprints. The range is read once, in the app's time zone;
+    as the days pass the server accepts a few days more than the document says, never fewer."""
+    with app.app_context():
+        first, last = clock.date_range()
+    dated = {"pattern": date_pattern(first, last),
+             "description": f"A date from {first.isoformat()} to {last.isoformat()}."}
+
+    def field_properties(_converter, field, ret, **_kwargs):
+        if isinstance(field, PlausibleDate):
+            return dict(dated)
+        if isinstance(field, fields.Number):
+            return _exclusive_bounds(field)
+        if isinstance(field, fields.Nested) and field.allow_none and "anyOf" in ret:
+            return {"allOf": [branch for branch in ret.pop("anyOf") if "$ref" in branch],
+                    "nullable": True}
+        return {}
+
+    api.ma_plugin.converter.add_attribute_function(field_properties)
+
+
+def _exclusive_bounds(field):
+    """OpenAPI 3.0's ``exclusiveMinimum``/``exclusiveMaximum`` for a Range that excludes its
+    ends (apispec writes the bound alone, as if it were allowed)."""
+    found = {}
+    for rule in field.validators:
+        if isinstance(rule, validate.Range):
+            if rule.min is not None and not rule.min_inclusive:
+                found["exclusiveMinimum"] = True
+            if rule.max is not None and not rule.max_inclusive:
+                found["exclusiveMaximum"] = True
+    return found
+
+
+_MONTH_DAYS = {28: "(?:0[1-9]|1[0-9]|2[0-8])", 29: "(?:0[1-9]|[12][0-9])",
+               30: "(?:0[1-9]|[12][0-9]|30)", 31: "(?:0[1-9]|[12][0-9]|3[01])"}
+
+
+def date_pattern(first, last):
+    """A regular expression matching exactly the real dates from ``first`` to ``last``, written
+    ``YYYY-MM-DD``: whole years grouped as common or leap, the two end years month by month."""
+    def year_part(year, since=(1, 1), until=(12, 31)):
+        months = []
+        for month in range(since[0], until[0] + 1):
+            low = since[1] if month == since[0] else 1
+            high = until[1] if month == until[0] else calendar.monthrange(year, month)[1]
+            days = _MONTH_DAYS[high] if low == 1 and high in _MONTH_DAYS else \
+                "(?:" + "|".join(f"{day:02d}" for day in range(low, high + 1)) + ")"
+            months.append(f"{month:02d}-{days}")
+        return "(?:" + "|".join(months) + ")"
+
+    if first.year == last.year:
+        parts = [f"{first.year}-" + year_part(first.year, (first.month, first.day),
+                                              (last.month, last.day))]
+    else:
+        parts = [f"{first.year}-" + year_part(first.year, since=(first.month, first.day)),
+                 f"{last.year}-" + year_part(last.year, until=(last.month, last.day))]
+        whole = range(first.year + 1, last.year)
+        for leap in (False, True):
+            years = [str(y) for y in whole if calendar.isleap(y) == leap]
+            if years:
+                parts.append(f"(?:{'|'.join(years)})-" + year_part(2000 if leap else 2001))
+    return "^(?:" + "|".join(parts) + ")$"
 
 
 class StrictSchema(Schema):

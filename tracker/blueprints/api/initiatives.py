@@ -2,8 +2,8 @@ from marshmallow import fields, validate
 
 from tracker import initiatives
 from tracker.blueprints.api.common import Blueprint
-from tracker.blueprints.api.common import (Choice, Id, PageArgs, QueryId, StrictSchema, Text, current,
-                                           page_schema, paginate)
+from tracker.blueprints.api.common import (Choice, Id, PageArgs, PlausibleDate, QueryId, StrictSchema, Text,
+                                           current, page_schema, paginate)
 from tracker.extensions import db
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS, RAGS, SCOPES, STATUSES
 
@@ -14,8 +14,8 @@ blp = Blueprint("initiatives", __name__, url_prefix="/api/v1/initiatives",
 class OneOut(StrictSchema):
     initiative_id = Id(allow_none=True, load_default=None)
     practice = Text(2000, allow_none=True, load_default=None)
-    due_on = fields.Date(required=True)
-    done_on = fields.Date(allow_none=True, load_default=None)
+    due_on = PlausibleDate(required=True)
+    done_on = PlausibleDate(allow_none=True, load_default=None)
 
 
 class InitiativeIn(StrictSchema):

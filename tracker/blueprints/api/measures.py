@@ -1,15 +1,13 @@
 """Measures of an initiative, their points (one by one or from a CSV file), and their
 run charts and XmR charts; a frozen baseline (``baseline_until``) and re-bases."""
-import math
-
 from flask import request
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from tracker import measures, permissions
 from tracker.blueprints.api.common import Blueprint
-from tracker.blueprints.api.common import (MAX_ID, Choice, Id, PageArgs, QueryId, StrictSchema, Text, current,
-                                           page_schema, paginate)
+from tracker.blueprints.api.common import (MAX_ID, Choice, Id, PageArgs, PlausibleDate, QueryId, StrictNumber,
+                                           StrictSchema, Text, current, page_schema, paginate)
 from tracker.extensions import db
 from tracker.models.measure import MEASURE_KINDS
 
@@ -19,21 +17,11 @@ blp = Blueprint("measures", __name__, url_prefix="/api/v1", description="Measure
 MAX_IMPORT_BYTES = 2_000_000
 
 
-class Number(fields.Float):
-    """A finite JSON number (or numeric string); refuses booleans, NaN, infinities and
-    numbers too large to be a measurement, rather than storing them or failing later."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            raise ValidationError("Enter a number.")
-        if isinstance(value, int) and abs(value) > measures.MAX_MAGNITUDE:
-            raise ValidationError("This number is too large to be a measurement.")
-        number = super()._deserialize(value, attr, data, **kwargs)
-        if not math.isfinite(number):
-            raise ValidationError("Enter a finite number.")
-        if abs(number) > measures.MAX_MAGNITUDE:
-            raise ValidationError("This number is too large to be a measurement.")
-        return number
+def Number(**kw):
+    """A measurement: a finite JSON number no larger than a measurement can be."""
+    bound = measures.MAX_MAGNITUDE
+    return StrictNumber(validate=validate.Range(
+        min=-bound, max=bound, error="This number is too large to be a measurement."), **kw)
 
 
 class RebaseOut(StrictSchema):
@@ -53,7 +41,7 @@ class MeasureIn(StrictSchema):
     baseline = Number(allow_none=True, load_default=None)
     target = Number(allow_none=True, load_default=None)
     #: Freezes the centre line and limits on the points up to this day.
-    baseline_until = fields.Date(allow_none=True, load_default=None)
+    baseline_until = PlausibleDate(allow_none=True, load_default=None)
 
 
 class MeasurePatch(StrictSchema):
@@ -63,7 +51,7 @@ class MeasurePatch(StrictSchema):
     higher_is_better = fields.Boolean()
     baseline = Number(allow_none=True)
     target = Number(allow_none=True)
-    baseline_until = fields.Date(allow_none=True)
+    baseline_until = PlausibleDate(allow_none=True)
     version = fields.Integer(required=True, strict=True)
 
 
@@ -82,7 +70,7 @@ class MeasureOut(StrictSchema):
 
 
 class PointIn(StrictSchema):
-    on = fields.Date(required=True)
+    on = PlausibleDate(required=True)
     value = Number(required=True)
     school_id = Id(allow_none=True, load_default=None)
     #: False refuses a second value on the same date and school (409) instead of replacing.
@@ -177,8 +165,8 @@ class SpcOut(ChartBase):
 
 
 class RebaseIn(StrictSchema):
-    starts_on = fields.Date(required=True)
-    baseline_until = fields.Date(allow_none=True, load_default=None)
+    starts_on = PlausibleDate(required=True)
+    baseline_until = PlausibleDate(allow_none=True, load_default=None)
     reason = Text(measures.MAX_REASON, load_default="")
 
 

@@ -3,8 +3,8 @@ from marshmallow import fields
 
 from tracker import clock, milestones, permissions
 from tracker.blueprints.api.common import Blueprint
-from tracker.blueprints.api.common import (Id, PageArgs, StrictSchema, Text, current, page_schema,
-                                           paginate)
+from tracker.blueprints.api.common import (Id, PageArgs, PlausibleDate, StrictSchema, Text, current,
+                                           page_schema, paginate)
 from tracker.extensions import db
 
 blp = Blueprint("milestones", __name__, url_prefix="/api/v1", description="Milestones")
@@ -12,16 +12,16 @@ blp = Blueprint("milestones", __name__, url_prefix="/api/v1", description="Miles
 
 class MilestoneIn(StrictSchema):
     title = Text(200, required=True, required_text=True)
-    due_on = fields.Date(required=True)
+    due_on = PlausibleDate(required=True)
     owner_id = Id(allow_none=True, load_default=None)
-    done_on = fields.Date(allow_none=True, load_default=None)
+    done_on = PlausibleDate(allow_none=True, load_default=None)
 
 
 class MilestonePatch(StrictSchema):
     title = Text(200, required_text=True)
-    due_on = fields.Date()
+    due_on = PlausibleDate()
     owner_id = Id(allow_none=True)
-    done_on = fields.Date(allow_none=True)
+    done_on = PlausibleDate(allow_none=True)
     version = fields.Integer(required=True, strict=True)
 
 

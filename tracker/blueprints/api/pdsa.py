@@ -3,7 +3,7 @@ from marshmallow import fields
 
 from tracker import pdsa, permissions
 from tracker.blueprints.api.common import Blueprint
-from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
+from tracker.blueprints.api.common import (Choice, Id, PageArgs, PlausibleDate, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db
 from tracker.models.pdsa import ACT_DECISIONS
@@ -18,7 +18,7 @@ class CycleIn(StrictSchema):
     question = Text(NOTES, load_default="")
     prediction = Text(NOTES, load_default="")
     plan_notes = Text(NOTES, load_default="")
-    do_ends_on = fields.Date(allow_none=True, load_default=None)
+    do_ends_on = PlausibleDate(allow_none=True, load_default=None)
     owner_id = Id(allow_none=True, load_default=None)
     parent_id = Id(allow_none=True, load_default=None)
 
@@ -31,7 +31,7 @@ class CyclePatch(StrictSchema):
     do_notes = Text(NOTES)
     study_notes = Text(NOTES)
     act_notes = Text(NOTES)
-    do_ends_on = fields.Date(allow_none=True)
+    do_ends_on = PlausibleDate(allow_none=True)
     owner_id = Id(allow_none=True)
     version = fields.Integer(required=True, strict=True)
 

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 
 from tracker import clock, permissions, reviews
 from tracker.blueprints.api.common import Blueprint
-from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
+from tracker.blueprints.api.common import (Choice, Id, PageArgs, PlausibleDate, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db
 from tracker.models import DeimplementationReview
@@ -45,11 +45,11 @@ class _ReviewFields(StrictSchema):
 
 
 class ReviewIn(_ReviewFields):
-    due_on = fields.Date(required=True)
+    due_on = PlausibleDate(required=True)
 
 
 class ReviewPatch(_ReviewFields):
-    due_on = fields.Date()
+    due_on = PlausibleDate()
     version = fields.Integer(required=True, strict=True)
 
 

@@ -15,7 +15,7 @@ class SchoolIn(StrictSchema):
     urn = Text(20, required=True, required_text=True)
     phase = Choice(SCHOOL_PHASES, required=True)
     support_status = Choice(SUPPORT_STATUSES, load_default="stable")
-    max_active_initiatives = fields.Integer(allow_none=True, load_default=None,
+    max_active_initiatives = fields.Integer(strict=True, allow_none=True, load_default=None,
                                             validate=validate.Range(min=0, max=1000))
 
 
@@ -24,7 +24,8 @@ class SchoolPatch(SchoolIn):
     urn = Text(20, required_text=True)
     phase = Choice(SCHOOL_PHASES)
     support_status = Choice(SUPPORT_STATUSES)
-    max_active_initiatives = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1000))
+    max_active_initiatives = fields.Integer(strict=True, allow_none=True,
+                                            validate=validate.Range(min=0, max=1000))
     version = fields.Integer(required=True, strict=True)
 
 

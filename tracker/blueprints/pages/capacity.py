@@ -14,6 +14,7 @@ from tracker import capacity, clock, permissions, schools
 from tracker.blueprints.api.common import paginate
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
+from tracker.blueprints.pages.forms import plausible_date
 from tracker.errors import DomainError, OverAllocated
 from tracker.extensions import db
 from tracker.models import Expert, Initiative
@@ -31,8 +32,8 @@ class AllocationForm(FlaskForm):
     expert_id = SelectField("Expert", coerce=int, validators=[InputRequired("Choose an expert.")])
     school_id = SelectField("School", coerce=int, validators=[InputRequired("Choose a school.")])
     initiative_id = SelectField("Initiative (optional)", coerce=int, validators=[Optional()])
-    starts_on = DateField("First day", validators=[InputRequired("Give the first day.")])
-    ends_on = DateField("Last day", validators=[InputRequired("Give the last day.")])
+    starts_on = DateField("First day", validators=[InputRequired("Give the first day."), plausible_date])
+    ends_on = DateField("Last day", validators=[InputRequired("Give the last day."), plausible_date])
     days_per_week = FloatField("Days a week", validators=[InputRequired("Give the days a week.")],
                                render_kw={"inputmode": "decimal"})
     status = SelectField("Status", choices=[SelectChoice(s, STATUS_LABELS[s]) for s in ALLOCATION_STATUSES])
@@ -46,8 +47,8 @@ class FreeExpertForm(FlaskForm):
         csrf = False  # a search: it changes nothing
 
     specialism = SelectField("Specialism", validators=[Optional()])
-    starts_on = DateField("From", validators=[InputRequired("Give the first day.")])
-    ends_on = DateField("To", validators=[InputRequired("Give the last day.")])
+    starts_on = DateField("From", validators=[InputRequired("Give the first day."), plausible_date])
+    ends_on = DateField("To", validators=[InputRequired("Give the last day."), plausible_date])
     days_per_week = FloatField("Days a week needed", validators=[InputRequired("Give the days a week.")],
                                render_kw={"inputmode": "decimal"})
     #: Tells a search from a first visit, so an empty form shows no errors.
@@ -63,7 +64,7 @@ def _date_arg(name):
         value = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
-    return value if capacity.EARLIEST <= value <= capacity.LATEST else None
+    return value if clock.plausible(value) else None
 
 
 def _id_arg(name):

@@ -2,8 +2,9 @@
 from flask_wtf import FlaskForm
 from wtforms import (DateField, HiddenField, IntegerField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField, widgets)
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from tracker import clock
 from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
 
 PILLAR_LABELS = {
@@ -19,6 +20,12 @@ HELIX_LABELS = {
     "adopt_cycle": "Adopt a cycle", "leverage_capacity": "Leverage capacity",
     "anticipate_adapt": "Anticipate and adapt", "deimplement": "De-implement",
 }
+
+
+def plausible_date(_form, field):
+    """Every form's date validator: the trust's one rule for plausible dates (tracker/clock.py)."""
+    if field.data is not None and not clock.plausible(field.data):
+        raise ValidationError(clock.plausible_message())
 
 
 def options(pairs):
@@ -46,8 +53,8 @@ class InitiativeForm(FlaskForm):
                                           choices=options((c, HELIX_LABELS[c]) for c in HELIX_COMPONENTS))
     out_initiative_id = SelectField("Initiative it replaces", coerce=int, validators=[Optional()])
     out_practice = StringField("Or: the practice it stops", validators=[Length(max=2000)])
-    out_due_on = DateField("Stopped by", validators=[Optional()])
-    out_done_on = DateField("Practice stopped on", validators=[Optional()])
+    out_due_on = DateField("Stopped by", validators=[Optional(), plausible_date])
+    out_done_on = DateField("Practice stopped on", validators=[Optional(), plausible_date])
     version = HiddenField()
 
     def one_out(self):

@@ -16,7 +16,7 @@ from tracker import clock, initiatives, lifecycle, measures, milestones, pdsa, p
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import (commit_or_show, me, or_abort, show_errors,
                                              whole_number)
-from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS
+from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS, plausible_date
 from tracker.errors import DomainError, GateBlocked
 from tracker.extensions import db
 from tracker.models import Initiative, User, initiative_schools, user_schools
@@ -51,7 +51,7 @@ class UpdateForm(FlaskForm):
 class MilestoneForm(FlaskForm):
     title = StringField("Milestone", validators=[DataRequired("Give the milestone a title."),
                                                  Length(max=200)])
-    due_on = DateField("Due on", validators=[InputRequired("Enter a due date.")])
+    due_on = DateField("Due on", validators=[InputRequired("Enter a due date."), plausible_date])
     owner_id = SelectField("Owner", coerce=int, validators=[Optional()])
 
 
@@ -67,7 +67,7 @@ class CycleForm(FlaskForm):
         DataRequired("Give the cycle a title."), Length(max=200)])
     question = TextAreaField("Question", validators=[Length(max=20000)])
     prediction = TextAreaField("Prediction", validators=[Length(max=20000)])
-    do_ends_on = DateField("Do ends on", validators=[Optional()])
+    do_ends_on = DateField("Do ends on", validators=[Optional(), plausible_date])
     parent_id = SelectField("Follows the cycle", coerce=int, validators=[Optional()])
 
 

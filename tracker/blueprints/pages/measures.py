@@ -10,6 +10,7 @@ from tracker import charts, measures, permissions
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import (commit_or_show, me, or_abort, show_errors,
                                              whole_number)
+from tracker.blueprints.pages.forms import plausible_date
 from tracker.errors import DomainError, StaleVersion
 from tracker.extensions import db
 from tracker.models import Measure
@@ -38,7 +39,7 @@ class MeasureForm(FlaskForm):
 
 
 class PointForm(FlaskForm):
-    on = DateField("Date", validators=[InputRequired("Enter the date of the value.")])
+    on = DateField("Date", validators=[InputRequired("Enter the date of the value."), plausible_date])
     value = StringField("Value", validators=[InputRequired("Enter the value.")])
     school_id = SelectField("School", coerce=int, validators=[Optional()])
 
@@ -48,14 +49,15 @@ class ImportForm(FlaskForm):
 
 
 class BaselineForm(FlaskForm):
-    baseline_until = DateField("Baseline ends on", validators=[Optional()])
+    baseline_until = DateField("Baseline ends on", validators=[Optional(), plausible_date])
     version = HiddenField()
 
 
 class RebaseForm(FlaskForm):
     starts_on = DateField("New segment starts on",
-                          validators=[InputRequired("Enter the day the sustained change began.")])
-    baseline_until = DateField("Its baseline ends on (optional)", validators=[Optional()])
+                          validators=[InputRequired("Enter the day the sustained change began."),
+                                      plausible_date])
+    baseline_until = DateField("Its baseline ends on (optional)", validators=[Optional(), plausible_date])
     reason = StringField("What changed", validators=[Length(max=measures.MAX_REASON)])
 
 

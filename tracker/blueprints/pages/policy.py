@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from tracker import charts, clock, measures, permissions, policy, reviews, schools
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
-from tracker.blueprints.pages.forms import options
+from tracker.blueprints.pages.forms import options, plausible_date
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.models import Allocation, Initiative
@@ -38,7 +38,8 @@ class PolicyForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    due_on = DateField("Due on", validators=[InputRequired("Give the day the review is due.")])
+    due_on = DateField("Due on", validators=[InputRequired("Give the day the review is due."),
+                                             plausible_date])
     impact_evidence = TextAreaField("Evidence of impact", validators=[Length(max=20000)])
     opportunity_cost = TextAreaField("Opportunity cost", validators=[Length(max=20000)])
     workload = TextAreaField("Workload", validators=[Length(max=20000)])
@@ -50,7 +51,8 @@ class ReviewForm(FlaskForm):
 
 
 class NewReviewForm(FlaskForm):
-    due_on = DateField("Due on", validators=[InputRequired("Give the day the review is due.")])
+    due_on = DateField("Due on", validators=[InputRequired("Give the day the review is due."),
+                                             plausible_date])
 
 
 def _version(form):
