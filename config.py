@@ -1,8 +1,8 @@
 """Settings, read from the environment once at start-up.
 
 Everything a deployment changes comes from environment variables; nothing secret
-is a constant in the code. ``PRODUCTION=1`` is the one switch that turns on
-secure cookies, HSTS and the proxy fix.
+is a constant in the code. ``PRODUCTION=1`` turns on secure cookies and HSTS;
+proxy headers are believed only from the proxies ``TRUSTED_PROXIES`` names.
 """
 import os
 import secrets
@@ -79,14 +79,21 @@ class Config:
     EARLIEST_DATE = date.fromisoformat(os.environ.get("EARLIEST_DATE", "2000-01-01"))
     LATEST_YEARS_AHEAD = _int("LATEST_YEARS_AHEAD", 10)
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
-    # Failed sign-ins (page and POST /api/v1/tokens) per account and per address. Several
-    # windows: a burst is slowed at once, a long campaign refused for longer. A school shares
-    # one address among many staff, so the address allows more than one account does.
+    # Wrong passwords (sign-in page, POST /api/v1/tokens, a wrong current password) are
+    # counted where every worker and host sees them (tracker/throttle.py): Redis when this
+    # names one (redis://HOST:6379/0), the database when it is empty.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tracker")
+    #: Per account: this many failures within a window refuse that account (429) until they age out.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;20 per hour")
+    #: Per address, higher (a school's staff share one): beyond it sign-ins from the address
+    #: are slowed, never refused, by a delay doubling up to LOGIN_ADDRESS_MAX_DELAY_SECONDS.
     LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT",
                                               "30 per minute;200 per hour")
+    LOGIN_ADDRESS_MAX_DELAY_SECONDS = _int("LOGIN_ADDRESS_MAX_DELAY_SECONDS", 5)
+    #: The reverse proxies in front: a count, or their addresses/networks. Empty: none, and
+    #: X-Forwarded-* headers are ignored (tracker/proxies.py).
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "")
     #: An admin-issued password reset link works once, for this long.
     PASSWORD_RESET_HOURS = _int("PASSWORD_RESET_HOURS", 24)
 

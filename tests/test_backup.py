@@ -5,12 +5,15 @@ ASVS 4.0.3: V8.1.5 (regular backups), V8.1.6 (backups stored securely: owner-onl
 import os
 import stat
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
 from tests.conftest import BACKEND, PG_ADMIN_URL, make_app
-from tracker.backup import row_counts
+from tracker import backup
+from tracker.backup import BackupError, create_backup, restore_backup, row_counts
 from tracker.demo import seed
 from tracker.extensions import db
 from tracker.models import School
@@ -63,8 +66,6 @@ def test_a_backup_of_the_demo_trust_restores_every_record(app, runner, demo_trus
 
 def test_a_restore_into_a_database_built_by_db_upgrade_but_empty_works(app, runner, demo_trust,
                                                                        empty_database, tmp_path):
-    from flask_migrate import upgrade
-
     path = tmp_path / "tracker.backup"
     runner.invoke(args=["backup", "create", str(path)])
     target = make_app(empty_database)
@@ -119,3 +120,66 @@ def test_a_backup_taken_during_a_write_holds_only_committed_data(app, runner, se
         names = conn.execute(sa.select(School.name)).scalars().all()
     engine.dispose()
     assert names == ["Committed School"]
+
+
+@pytest.fixture
+def careless_umask(monkeypatch):
+    """A umask that hides nothing (0), and no chmod allowed: a file the backup code creates with
+    a wider mode would stay wide, so 0600 can only come from creating it owner-only."""
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a file is made owner-only after it was created")
+    monkeypatch.setattr(os, "chmod", refuse)
+    monkeypatch.setattr(Path, "chmod", refuse)
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_a_backup_is_owner_only_from_its_first_moment(app, demo_trust, tmp_path, careless_umask):
+    path = tmp_path / "backups" / "tracker.backup"
+    kind = create_backup(app.config["SQLALCHEMY_DATABASE_URI"], path)
+    assert kind in ("sqlite", "pg_dump")
+    assert _mode(path) == 0o600
+    assert _mode(path.parent) == 0o700  # a folder the backup made is the owner's alone too
+    assert row_counts(app.config["SQLALCHEMY_DATABASE_URI"]) == demo_trust
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="a restore writes a file only into SQLite")
+def test_a_restored_sqlite_file_is_owner_only_from_its_first_moment(app, demo_trust, tmp_path,
+                                                                    careless_umask):
+    path = tmp_path / "tracker.backup"
+    create_backup(app.config["SQLALCHEMY_DATABASE_URI"], path)
+    restored = tmp_path / "restored" / "tracker.db"
+    restore_backup(f"sqlite:///{restored}", path)
+    assert _mode(restored) == 0o600
+    assert row_counts(f"sqlite:///{restored}") == demo_trust
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="a restore writes a file only into SQLite")
+def test_a_restore_into_a_file_made_by_db_upgrade_narrows_it_before_the_data_goes_in(
+        app, runner, demo_trust, tmp_path):
+    path = tmp_path / "tracker.backup"
+    runner.invoke(args=["backup", "create", str(path)])
+    restored = tmp_path / "restored.db"
+    target = make_app(f"sqlite:///{restored}")
+    with target.app_context():
+        upgrade()
+        db.engine.dispose()
+    os.chmod(restored, 0o644)
+    assert _restore(f"sqlite:///{restored}", path).exit_code == 0
+    assert _mode(restored) == 0o600
+
+
+def test_a_failed_backup_leaves_no_file_behind(app, tmp_path, monkeypatch):
+    def broken(*_args):
+        raise BackupError("the disk is full")
+    monkeypatch.setattr(backup, "_copy_sqlite", broken)
+    monkeypatch.setattr(backup, "_run", broken)
+    path = tmp_path / "tracker.backup"
+    with pytest.raises(BackupError):
+        create_backup(app.config["SQLALCHEMY_DATABASE_URI"], path)
+    assert not path.exists()

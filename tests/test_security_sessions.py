@@ -3,6 +3,7 @@ safe cookies and redirects; tokens random, hashed, expiring, revocable.
 
 ASVS 4.0.3: V3.2.1-3.2.3, V3.3.1-3.3.4, V3.4.1-3.4.3, V3.5.2, V2.5.x, V5.1.5, V4.1.1, V4.1.3,
 V4.2.1, V8.3.4."""
+import re
 import time
 from datetime import timedelta
 
@@ -220,3 +221,84 @@ def test_the_account_page_answers_in_a_fixed_number_of_queries(make, login_as, a
     with count_queries() as many:
         assert browser.get("/account").status_code == 200
     assert many.count == few.count
+
+
+# --- a new password ends every session and token ---------------------------------------------
+
+NEW_PASSWORD = "lantern-orchard-quietly-9-drums"
+
+
+def test_an_admins_new_password_for_someone_ends_their_sessions_and_tokens(make, api_as, login_as):
+    person = make.user("viewer")
+    token, browser = api_as(person), login_as(person)
+    admin = api_as(make.user("admin"))
+    version = admin.get(f"/api/v1/users/{person.id}").get_json()["version"]
+    changed = admin.patch(f"/api/v1/users/{person.id}", json={"password": NEW_PASSWORD, "version": version})
+    assert changed.status_code == 200
+    assert token.get("/api/v1/users/me").status_code == 401
+    assert browser.get("/").status_code == 302
+
+
+def test_an_admin_setting_a_password_on_the_people_page_ends_their_tokens(make, api_as, login_as):
+    person = make.user("viewer")
+    token, browser = api_as(person), login_as(person)
+    admin = login_as(make.user("admin"))
+    saved = admin.post(f"/admin/people/{person.id}/edit", data={
+        "name": person.name, "email": person.email, "role": "viewer", "password": NEW_PASSWORD,
+        "active": "1", "version": str(person.version)})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    assert token.get("/api/v1/users/me").status_code == 401
+    assert browser.get("/").status_code == 302
+
+
+def test_your_own_change_on_the_account_page_ends_your_tokens_and_other_browsers(make, api_as, login_as):
+    person = make.user("viewer")
+    token, laptop, phone = api_as(person), login_as(person), login_as(person)
+    changed = laptop.post("/account/password", data={"current_password": PASSWORD,
+                                                      "new_password": NEW_PASSWORD})
+    assert changed.status_code == 302
+    assert token.get("/api/v1/users/me").status_code == 401
+    assert phone.get("/").status_code == 302
+    assert laptop.get("/account").status_code == 200  # the browser that made the change stays
+
+
+def test_your_own_change_through_the_api_keeps_only_the_token_that_made_it(make, api_as, login_as):
+    person = make.user("viewer")
+    script, other, browser = api_as(person), api_as(person), login_as(person)
+    changed = script.post("/api/v1/users/me/password", json={"current_password": PASSWORD,
+                                                             "new_password": NEW_PASSWORD})
+    assert changed.status_code == 204
+    assert script.get("/api/v1/users/me").status_code == 200
+    assert other.get("/api/v1/users/me").status_code == 401
+    assert browser.get("/").status_code == 302
+
+
+# --- wrong current passwords are throttled like sign-ins ------------------------------------------
+
+def test_wrong_current_passwords_lock_the_account_like_failed_sign_ins(make, api_as, app):
+    person = make.user("viewer")
+    client = api_as(person)
+    wrong = {"current_password": "not-my-password-at-all", "new_password": NEW_PASSWORD}
+    assert [client.post("/api/v1/users/me/password", json=wrong).status_code
+            for _ in range(5)] == [422] * 5
+    refused = client.post("/api/v1/users/me/password",
+                          json={"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert refused.get_json()["error"]["code"] == "too_many_requests"
+    # One budget of guesses per password: signing in is refused too until the failures age out.
+    signing_in = app.test_client().post("/api/v1/tokens", json={"email": person.email, "password": PASSWORD})
+    assert signing_in.status_code == 429
+
+
+def test_the_account_page_says_when_wrong_current_passwords_have_locked_it(make, login_as):
+    browser = login_as(make.user("viewer"))
+    for _ in range(5):
+        browser.post("/account/password", data={"current_password": "not-my-password-at-all",
+                                                "new_password": NEW_PASSWORD})
+    page = browser.post("/account/password", data={"current_password": PASSWORD,
+                                                    "new_password": NEW_PASSWORD})
+    assert page.status_code == 422
+    assert re.search(r"Too many failed attempts for this account\. Try again in (\d\d seconds|1 minute)\.",
+                     page.get_data(as_text=True))
+    assert browser.post("/logout").status_code == 302  # still signed in: only guessing stopped

@@ -6,8 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tracker import proxies
 from tracker.http_input import AsciiIntegerConverter, JsonProvider, Request
 
 
@@ -23,8 +23,7 @@ def create_app(test_config=None):
     app.config.from_object(Config)
     if test_config:
         app.config.update(test_config)
-    if app.config["PRODUCTION"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    proxies.wrap(app)  # proxy headers only from the proxies TRUSTED_PROXIES names
 
     register_extensions(app)
     register_blueprints(app)
@@ -37,13 +36,14 @@ def create_app(test_config=None):
 def register_extensions(app):
     from tracker import audit  # noqa: F401  (registers the audit flush hook)
     from tracker.auth import init_login
-    from tracker.extensions import csrf, db, limiter, migrate
+    from tracker import throttle
+    from tracker.extensions import csrf, db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
     init_login(app)
 
 

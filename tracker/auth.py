@@ -7,6 +7,7 @@ from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
+from tracker import throttle
 from tracker.models import ApiToken, User
 from tracker.models.base import utcnow
 from tracker.permissions import is_id
@@ -31,6 +32,23 @@ def authenticate(db_session, email, password):
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    return user
+
+
+def attempt_sign_in(db_session, email, password, address):
+    """``authenticate``, counted by the throttle (per email tried and per ``address``).
+
+    Raises TooManyAttempts while the email's account is locked, the right password or not;
+    from an address past its threshold, waits its delay first. A right password clears the
+    account's count, never the address's.
+    """
+    account = throttle.account_key(normalise_email(email)[:254])
+    throttle.before_guess(account, throttle.address_key(address))
+    user = authenticate(db_session, email, password)
+    if user is None:
+        throttle.record_failure(account, throttle.address_key(address))
+    else:
+        throttle.clear(account)
     return user
 
 
@@ -106,13 +124,15 @@ def revoke_token_by_id(db_session, actor, token_id):
     return token
 
 
-def revoke_all_tokens(db_session, user):
-    """Revoke every live token of ``user`` (deactivation, an admin reset): they stop at once."""
+def revoke_all_tokens(db_session, user, keep=None):
+    """Revoke every live token of ``user`` but ``keep`` (deactivation, a password change or
+    reset): they stop at once. Returns how many were revoked."""
     live = db_session.execute(select(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars().all()
-    for token in live:
+    revoked = [token for token in live if keep is None or token.id != keep.id]
+    for token in revoked:
         revoke_token(token)
-    return len(live)
+    return len(revoked)
 
 
 def void_sessions(user):

@@ -27,21 +27,40 @@ class BackupError(Exception):
 
 
 def create_backup(url, path):
-    """Write a consistent backup of the database at ``url`` to ``path``; returns the format."""
+    """Write a consistent backup of the database at ``url`` to ``path``; returns the format.
+
+    The file is made owner-only (0600) before a byte of the trust's data goes in, and never
+    overwrites an existing one; a backup that fails leaves no file behind.
+    """
     url = sa.engine.make_url(url)
     path = Path(path)
-    if path.exists():
-        raise BackupError(f"{path} already exists; choose a new file so no backup is overwritten.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if url.get_backend_name() == "sqlite":
-        _sqlite_backup(_sqlite_file(url), path)
-        return "sqlite"
-    if url.get_backend_name() == "postgresql":
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise BackupError(f"Backups of {backend} databases are not supported.")
+    source = _sqlite_file(url) if backend == "sqlite" else None
+    if source is not None and not source.is_file():
+        raise BackupError(f"No SQLite database at {source}.")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _create_owner_only(path, f"{path} already exists; choose a new file so no backup is overwritten.")
+    try:
+        if source is not None:
+            _copy_sqlite(source, path)
+            return "sqlite"
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={path}",
               *_pg_args(url)], url)
-        path.chmod(0o600)
         return "pg_dump"
-    raise BackupError(f"Backups of {url.get_backend_name()} databases are not supported.")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _create_owner_only(path, exists_message):
+    """Create ``path`` empty with mode 0600 from its first moment (O_EXCL: never an existing
+    file). SQLite gives its journal the database file's mode; pg_dump writes into it as is."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise BackupError(exists_message) from None
 
 
 def restore_backup(url, path):
@@ -62,9 +81,12 @@ def restore_backup(url, path):
         kind = "an SQLite" if head.startswith(SQLITE_MAGIC) else \
             "a pg_dump" if head.startswith(PG_DUMP_MAGIC) else "an unknown"
         raise BackupError(f"{path} is {kind} file; it cannot be restored into a {backend} database.")
+    if backend == "sqlite":
+        # Before anything opens it: even the emptiness check would create a missing file.
+        _owner_only_target(_sqlite_file(url))
     _refuse_unless_empty(url)
     if backend == "sqlite":
-        _sqlite_restore(path, _sqlite_file(url))
+        _copy_sqlite(path, _sqlite_file(url))
     elif backend == "postgresql":
         # --clean drops the empty tables a `db upgrade` may have made, so the dump's own
         # schema and data go in whole, in one transaction.
@@ -109,16 +131,14 @@ def _sqlite_file(url):
     return Path(url.database)
 
 
-def _sqlite_backup(source, target):
-    if not source.is_file():
-        raise BackupError(f"No SQLite database at {source}.")
-    _copy_sqlite(source, target)
-    target.chmod(0o600)
-
-
-def _sqlite_restore(backup, target):
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _copy_sqlite(backup, target)
+def _owner_only_target(target):
+    """The SQLite file a restore writes: a new one is owner-only from the start; an existing
+    (empty) one, made by ``db upgrade``, is narrowed to 0600 before the trust's data goes in."""
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if target.exists():
+        os.chmod(target, 0o600)
+    else:
+        _create_owner_only(target, f"{target} appeared while the restore began; try again.")
 
 
 def _copy_sqlite(source, target):
@@ -151,7 +171,9 @@ def _run(command, url):
     if url.password:
         env["PGPASSWORD"] = url.password  # never on the command line, where ps shows it
     try:
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        # umask: anything the client creates itself is owner-only too.
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False,
+                                umask=0o077)
     except FileNotFoundError:
         raise BackupError(f"{command[0]} is not installed (Debian: apt-get install postgresql-client).")
     if result.returncode != 0:

@@ -1,5 +1,6 @@
 """The named errors domain code raises. Each entry point maps them to its own answer:
 the API to the JSON error body of API.md, the pages to a message beside the field."""
+import math
 
 
 class DomainError(Exception):
@@ -70,3 +71,16 @@ def check_version(record, version):
                       fields={"version": ["Send the version you last read."]})
     if version != record.version:
         raise StaleVersion()
+
+
+class TooManyAttempts(DomainError):
+    """Too many wrong passwords for one account: refused for ``retry_after`` seconds
+    (tracker.throttle). The API answers 429 with ``Retry-After``."""
+
+    code = "too_many_requests"
+
+    def __init__(self, retry_after):
+        wait = (f"{retry_after} second{'s' * (retry_after != 1)}" if retry_after < 60 else
+                f"{math.ceil(retry_after / 60)} minute{'s' * (retry_after > 60)}")
+        super().__init__(f"Too many failed attempts for this account. Try again in {wait}.")
+        self.retry_after = retry_after

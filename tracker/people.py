@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tracker import permissions
+from tracker import permissions, throttle
 from tracker.audit import record_event
 from tracker.emails import valid_email
 from tracker.auth import (digest_secret, new_secret, normalise_email, revoke_all_tokens,
@@ -134,8 +134,8 @@ def visible_users(actor):
 def update_user(session, actor, user, version, **changes):
     """Change a person's details, role, schools, password or whether they may sign in (admin).
 
-    A new password or deactivation signs them out everywhere; deactivation also stops
-    their API tokens. Raises Invalid for a bad field, or when it would leave no active admin.
+    A new password or deactivation signs them out everywhere and stops their API tokens.
+    Raises Invalid for a bad field, or when it would leave no active admin.
     """
     permissions.require(actor, permissions.ADMINISTER)
     check_version(user, version)
@@ -162,6 +162,7 @@ def update_user(session, actor, user, version, **changes):
     if "password" in changes:
         _set_password(user, changes.pop("password"), field="password")
         void_sessions(user)
+        revoke_all_tokens(session, user)
     if changes.get("active") is False and user.active:
         _deactivate(session, user)
     for key in ("name", "role", "active"):
@@ -208,21 +209,28 @@ def _set_password(user, password, field):
     user.password_hash = hash_password(password)
 
 
-def change_password(session, user, current_password, new_password):
+def change_password(session, user, current_password, new_password, token_in_use=None):
     """``user`` changes their own password, proving they know the current one.
 
-    Their other web sessions end (the caller starts a fresh one for this browser);
-    their API tokens stay, listed on their account page to revoke.
+    Every web session and API token of theirs ends, but the one making the change: the
+    caller starts a fresh session for this browser, and ``token_in_use`` stays live.
+    Wrong current passwords count against the account as failed sign-ins do (one budget of
+    guesses per password): TooManyAttempts once it is locked, the right password too.
     """
+    account = throttle.account_key(user.email)
+    throttle.before_guess(account)
     if not verify_password(user.password_hash, current_password or ""):
+        throttle.record_failure(account)
         raise Invalid("Your current password is not right.",
                       fields={"current_password": ["Your current password is not right."]})
+    throttle.clear(account)
     if new_password == current_password:
         raise Invalid("Choose a password you have not used here.",
                       fields={"new_password": ["Choose a different password from your current one."]})
     _set_password(user, new_password, field="new_password")
     void_sessions(user)
-    record_event(session, "password_changed", "users", user.id)
+    revoked = revoke_all_tokens(session, user, keep=token_in_use)
+    record_event(session, "password_changed", "users", user.id, {"tokens_revoked": revoked})
     session.flush()
     return user
 

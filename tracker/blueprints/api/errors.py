@@ -9,6 +9,7 @@ from tracker import errors
 from tracker.extensions import db
 
 STATUS_BY_ERROR = [
+    (errors.TooManyAttempts, 429),
     (errors.NotFound, 404),
     (errors.Forbidden, 403),
     (errors.GateBlocked, 422),
@@ -41,7 +42,10 @@ def domain_error_response(error):
     db.session.rollback()
     status = next(s for cls, s in STATUS_BY_ERROR if isinstance(error, cls))
     extra = {"weeks": error.weeks} if isinstance(error, errors.OverAllocated) else None
-    return error_response(status, error.code, error.message, error.fields, error.missing, extra)
+    headers = ({"Retry-After": str(error.retry_after)}
+               if isinstance(error, errors.TooManyAttempts) else None)
+    return error_response(status, error.code, error.message, error.fields, error.missing, extra,
+                          headers)
 
 
 def _flatten_messages(messages):
@@ -71,7 +75,7 @@ def http_error_response(error):
     headers = dict(data.get("headers") or {})
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="tracker"')
-    # Flask-Limiter's 429 carries no retry_after of its own: it adds Retry-After after the view.
+    # A 429 raised as an HTTP error (werkzeug's TooManyRequests) may name its wait.
     if status == 429 and getattr(error, "retry_after", None) is not None:
         headers.setdefault("Retry-After", str(error.retry_after))
     response = error_response(status, CODE_BY_STATUS.get(status, "error"), message,

@@ -5,16 +5,21 @@ from sqlalchemy import select
 
 from tracker import permissions
 from tracker.audit import acting_as, record_event
-from tracker.auth import (authenticate, issue_token, record_failed_sign_in, revoke_token,
+from tracker.auth import (attempt_sign_in, issue_token, record_failed_sign_in, revoke_token,
                           revoke_token_by_id)
 from tracker.blueprints.api.common import Blueprint
-from tracker.blueprints.api.common import PageArgs, StrictSchema, Text, current, paginate, page_schema
+from tracker.blueprints.api.common import (ErrorSchema, PageArgs, StrictSchema, Text, current,
+                                           paginate, page_schema)
 from tracker.blueprints.api.errors import error_response
-from tracker.blueprints.auth import limit_sign_ins
 from tracker.extensions import db
 from tracker.models import ApiToken
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="API tokens")
+
+#: The answer for an account locked by wrong passwords (tracker.throttle), as the document says it.
+LOCKED = {"schema": ErrorSchema, "description": "Too many wrong passwords for this account.",
+          "headers": {"Retry-After": {"description": "Seconds until it may try again.",
+                                      "schema": {"type": "integer"}}}}
 
 
 class Credentials(StrictSchema):
@@ -40,15 +45,17 @@ class TokenOut(StrictSchema):
 
 
 @blp.route("", methods=["POST"])
-@limit_sign_ins  # outermost, so the limiter finds it on the view Flask calls
 @blp.arguments(Credentials)
 @blp.response(201, NewToken)
+@blp.alt_response(429, **LOCKED)
 def create_token(credentials):
     """Sign in with email and password; the token is shown only in this answer.
 
-    Repeated failures for one account or from one address get 429 with Retry-After.
+    Repeated failures for one account get 429 with Retry-After, the right password too, until
+    they age out; many failures from one address slow every sign-in from it (a few seconds).
     """
-    user = authenticate(db.session, credentials["email"], credentials["password"])
+    user = attempt_sign_in(db.session, credentials["email"], credentials["password"],
+                           request.remote_addr)
     if user is None:
         acting_as(db.session, None, ip=request.remote_addr)
         record_failed_sign_in(db.session, credentials["email"], "api")

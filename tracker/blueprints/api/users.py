@@ -1,10 +1,11 @@
-from flask import current_app
+from flask import current_app, g
 from marshmallow import fields, validate
 
 from tracker import people, privacy
 from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
                                            page_schema, paginate)
+from tracker.blueprints.api.tokens import LOCKED
 from tracker.extensions import db
 from tracker.models.user import ROLES
 
@@ -73,7 +74,8 @@ def get_user(user_id):
 @blp.arguments(UserPatch)
 @blp.response(200, UserOut)
 def patch_user(changes, user_id):
-    """Change a person's details, role, schools or password, or deactivate them (admin)."""
+    """Change a person's details, role, schools or password, or deactivate them (admin).
+    A new password, or deactivation, ends their web sessions and API tokens at once."""
     user = people.get_user(db.session, current(), user_id)
     version = changes.pop("version")
     people.update_user(db.session, current(), user, version, **changes)
@@ -95,9 +97,13 @@ class ResetLinkOut(StrictSchema):
 @blp.route("/me/password", methods=["POST"])
 @blp.arguments(PasswordChange)
 @blp.response(204)
+@blp.alt_response(429, **LOCKED)
 def change_my_password(values):
-    """Change your own password (the current one is required). Your web sessions end."""
-    people.change_password(db.session, current(), values["current_password"], values["new_password"])
+    """Change your own password (the current one is required). Your web sessions and every
+    other API token end; the token making the change stays. Repeated wrong current passwords
+    get 429 with Retry-After, as failed sign-ins do."""
+    people.change_password(db.session, current(), values["current_password"], values["new_password"],
+                           token_in_use=g.api_token)
     db.session.commit()
 
 

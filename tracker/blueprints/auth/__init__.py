@@ -1,8 +1,7 @@
 """Signing in and out of the web pages, and choosing a new password from a reset link."""
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
@@ -10,14 +9,12 @@ from wtforms.validators import DataRequired, Length
 
 from tracker import people
 from tracker.audit import acting_as, record_event
-from tracker.auth import authenticate, end_session, normalise_email, record_failed_sign_in, start_session
+from tracker.auth import attempt_sign_in, end_session, record_failed_sign_in, start_session
 from tracker.blueprints.pages.common import show_errors
-from tracker.errors import DomainError
-from tracker.extensions import db, limiter
+from tracker.errors import DomainError, TooManyAttempts
+from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
-
-TOO_MANY = "Too many failed attempts. Please wait a few minutes before trying again."
 
 
 class LoginForm(FlaskForm):
@@ -48,44 +45,7 @@ def safe_next(target):
     return target
 
 
-# Failures count per account and per address, whether or not the account exists, so a
-# refusal (429) says nothing about which emails have accounts. The page and POST
-# /api/v1/tokens share the counts: trying both does not double the guesses.
-def _email_tried():
-    if request.is_json:
-        body = request.get_json(silent=True)
-        email = body.get("email") if isinstance(body, dict) else None
-    else:
-        email = request.form.get("email")
-    return normalise_email(email if isinstance(email, str) else "")[:254]
-
-
-def account_key():
-    return "account|" + _email_tried()
-
-
-def address_key():
-    return f"address|{request.remote_addr}"
-
-
-def _failed(response):
-    # The sign-in form is shown again (200) or the API answers 401 only when sign-in failed.
-    return response.status_code in (200, 401)
-
-
-def limit_sign_ins(view):
-    """Apply the shared sign-in limits (per account, per address) to a POST view."""
-    per_account = limiter.shared_limit(
-        lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="sign-in-account",
-        key_func=account_key, methods=["POST"], deduct_when=_failed, error_message=TOO_MANY)
-    per_address = limiter.shared_limit(
-        lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"], scope="sign-in-address",
-        key_func=address_key, methods=["POST"], deduct_when=_failed, error_message=TOO_MANY)
-    return per_account(per_address(view))
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limit_sign_ins
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("pages.home"))
@@ -93,7 +53,13 @@ def login():
     if request.args.get("expired") and request.method == "GET":
         flash("Your session ended. Please sign in again.", "info")
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data)
+        try:
+            user = attempt_sign_in(db.session, form.email.data, form.password.data,
+                                   request.remote_addr)
+        except TooManyAttempts as locked:
+            form.password.errors.append(locked.message)
+            return (render_template("auth/login.html", form=form), 429,
+                    {"Retry-After": str(locked.retry_after)})
         if user is not None:
             acting_as(db.session, user, ip=request.remote_addr)
             record_event(db.session, "login", "users", user.id, {"via": "web"})
@@ -127,8 +93,6 @@ def reset_link(token):
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_RATE_LIMIT"], key_func=address_key,
-               methods=["POST"], error_message=TOO_MANY)
 def reset_password():
     raw = session.get("password_reset")
     reset = people.password_reset_for(db.session, raw)

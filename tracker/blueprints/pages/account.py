@@ -44,9 +44,11 @@ def change_password():
             people.change_password(db.session, me(), form.current_password.data, form.new_password.data)
         ))
         if ok:
-            # Other browsers are signed out; this one carries on in a fresh session.
+            # Other browsers are signed out and API tokens revoked; this browser carries on
+            # in a fresh session.
             start_session(me())
-            flash("Your password is changed. Other devices have been signed out.", "success")
+            flash("Your password is changed. Other devices have been signed out and your API "
+                  "tokens revoked.", "success")
             return redirect(url_for("pages.account"))
     return _page(form, 422)
 
