@@ -278,7 +278,7 @@ def test_the_measure_page_draws_both_charts_with_text_alternatives(setup, sessio
     _, owner, _, measure = setup
     add_points(session, measure, [90, 91, 90, 91, 90, 91, 96, 96, 97, 96, 97, 96])
     html = login_as(owner).get(f"/measures/{measure.id}").get_data(as_text=True)
-    assert 'aria-labelledby="run-chart-title run-chart-desc"' in html
+    assert 'aria-labelledby="run-chart-title" aria-describedby="run-chart-desc"' in html
     assert "<desc id=\"spc-chart-desc\">XmR chart of 12 points" in html
     assert "Shift: 6 points above the median" in html
     assert "Add a point" in html

@@ -11,9 +11,11 @@ starts a new segment (after a sustained change) with its own centre line and, if
 given, its own frozen baseline.
 
 Which points a chart shows (``chart_points``): one school's with ``school_id``;
-otherwise the initiative-wide points (no school) when there are any, else the
-per-date mean of the schools' points the viewer may see (a horizontal initiative
-that records per school still gets one trust-level chart).
+otherwise, for each date, the initiative-wide value (no school) where one is recorded,
+else the mean of the schools' points the viewer may see (a horizontal initiative that
+records per school still gets one trust-level chart, and one point recorded for the
+whole initiative does not hide the schools' points). The pages draw only points whose
+dates a measurement can have (``split_drawable``) and name the others beside the chart.
 """
 from __future__ import annotations
 
@@ -45,8 +47,14 @@ MAX_IMPORT_CHARS = 2_000_000
 #: With no point for this long, a measure's summary says it has gone quiet.
 QUIET_AFTER_DAYS = 45
 
+#: A page draws a point dated up to this many days after today, not later: a measurement
+#: is not taken in the future, but a "week ending" date may run a few days ahead.
+DRAWN_DAYS_AHEAD = 7
+
 RULES = ("ihi", "anhoej")
 SERIES_INITIATIVE, SERIES_SCHOOL, SERIES_MEAN = "initiative", "school", "mean_of_schools"
+#: Initiative-wide values on some dates, the schools' mean on the others.
+SERIES_COMBINED = "combined"
 
 PHASE_WORDS = {"explore": "Explore", "prepare": "Prepare", "deliver": "Deliver",
                "sustain": "Sustain", "completed": "Completed", "rejected": "Rejected",
@@ -142,6 +150,8 @@ class MeasureChart:
     segments: list[Segment]
     school_id: int | None
     series: str
+    #: Dates of the points of this series left out of the chart (``split_drawable``).
+    left_out: list[date] = field(default_factory=list)
 
     @property
     def current(self) -> Segment:
@@ -729,37 +739,54 @@ def chart_points(user, points, school_id=None):
     """The ``(on, value)`` series a chart shows, and which series it is.
 
     ``points`` are a measure's points as ``(school_id, on, value)``. With
-    ``school_id`` that school's; otherwise the initiative-wide points, or when there
-    are none the per-date mean of the visible schools' points (``mean_of_schools``;
-    ``school`` when only one school has points). Returns ``(series, school_id, pairs)``.
+    ``school_id`` that school's. Otherwise one value per date: the initiative-wide
+    value (no school) where there is one, it being the initiative's own figure, else
+    the mean of the visible schools' values on that date. The series is ``initiative``
+    when every date has an initiative-wide value, ``mean_of_schools`` (``school`` when
+    one school has points) when none has, else ``combined``.
+    Returns ``(series, school_id, pairs)``.
     """
     if school_id is not None:
         pairs = sorted((on, v) for s, on, v in points if s == school_id)
         return SERIES_SCHOOL, school_id, pairs
-    whole = sorted((on, v) for s, on, v in points if s is None)
-    if whole:
-        return SERIES_INITIATIVE, None, whole
+    whole = {on: v for s, on, v in points if s is None}
     visible = permissions.visible_school_ids(user) if user is not None else None
     by_date, schools = defaultdict(list), set()
     for s, on, v in points:
-        if s is not None and (visible is None or s in visible):
+        if s is not None and (visible is None or s in visible) and on not in whole:
             by_date[on].append(v)
             schools.add(s)
-    if len(schools) == 1:
+    if not by_date:
+        return SERIES_INITIATIVE, None, sorted(whole.items())
+    if not whole and len(schools) == 1:
         return SERIES_SCHOOL, schools.pop(), sorted((on, vs[0]) for on, vs in by_date.items())
     # The mean is exact (runcharts compares exactly), then reported as a float.
-    pairs = sorted((on, float(sum(map(_fraction, vs)) / len(vs))) for on, vs in by_date.items())
-    return (SERIES_MEAN if pairs else SERIES_INITIATIVE), None, pairs
+    means = {on: float(sum(map(_fraction, vs)) / len(vs)) for on, vs in by_date.items()}
+    return (SERIES_COMBINED if whole else SERIES_MEAN), None, sorted((means | whole).items())
+
+
+def split_drawable(rows, today):
+    """``rows`` ``(school_id, on, value)`` as ``(drawn, left_out)``: a point dated before
+    the plausible range (``clock``) or more than DRAWN_DAYS_AHEAD days after ``today`` is
+    left out of a chart, where it would squeeze every real point into one line."""
+    first, _ = clock.date_range(today)
+    last = clock.plus_days(today, DRAWN_DAYS_AHEAD)
+    drawn, left_out = [], []
+    for row in rows:
+        (drawn if first <= row[1] <= last else left_out).append(row)
+    return drawn, left_out
 
 
 def _fraction(value):
     return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
 
 
-def build_chart(measure, pairs, kind="ihi", series=SERIES_INITIATIVE, school_id=None):
+def build_chart(measure, pairs, kind="ihi", series=SERIES_INITIATIVE, school_id=None,
+                left_out=()):
     """Apply the rules of ``kind`` (``ihi``, ``anhoej`` or ``xmr``) to each segment.
 
-    ``measure.rebases`` must be loaded; ``pairs`` are ``(on, value)``.
+    ``measure.rebases`` must be loaded; ``pairs`` are ``(on, value)``; ``left_out`` the
+    dates of the series' points the chart was not given, for the chart to name.
     """
     starts = [r.starts_on for r in measure.rebases]
     bounds = [(None, measure.baseline_until, "")] + [
@@ -779,7 +806,7 @@ def build_chart(measure, pairs, kind="ihi", series=SERIES_INITIATIVE, school_id=
         else:
             chart = runcharts.run_chart(chunk, baseline_count=baseline)
         segments.append(Segment(start, clock.plus_days(end, -1) if end else None, until, chart, reason))
-    return MeasureChart(kind, segments, school_id, series)
+    return MeasureChart(kind, segments, school_id, series, sorted(left_out))
 
 
 def _point_rows(session, measure_ids):
@@ -806,9 +833,10 @@ def measure_chart(session, user, measure, kind="ihi", school_id=None):
     return build_chart(measure, pairs, kind, series, chosen)
 
 
-def school_charts(session, user, measure, kind="ihi", rows=None):
+def school_charts(session, user, measure, kind="ihi", rows=None, left_out=()):
     """One chart per school of the initiative that the user may see and that has points
-    (the small multiples of a horizontal initiative), by school name."""
+    (the small multiples of a horizontal initiative), by school name. ``left_out`` are
+    rows not drawn (``split_drawable``), named beside their school's chart."""
     if rows is None:
         rows = [(s, on, v) for _, s, on, v in _point_rows(session, [measure.id])]
     out = []
@@ -817,7 +845,8 @@ def school_charts(session, user, measure, kind="ihi", rows=None):
             continue
         pairs = sorted((on, v) for s, on, v in rows if s == school.id)
         if pairs:
-            out.append((school, build_chart(measure, pairs, kind, SERIES_SCHOOL, school.id)))
+            out.append((school, build_chart(measure, pairs, kind, SERIES_SCHOOL, school.id,
+                                            [on for s, on, _ in left_out if s == school.id])))
     return out
 
 
@@ -835,17 +864,20 @@ class MeasureView:
 def measure_view(session, user, measure, school_id=None):
     """The measure's run chart and XmR chart (one school's with ``school_id``), the
     per-school run charts, the initiative's events, and the points ``user`` may see,
-    newest first. Raises NotFound for a school not on the initiative or not visible."""
+    newest first. The charts leave out points whose dates a measurement cannot have
+    (``split_drawable``) and list their dates; ``points`` keeps them, to be corrected.
+    Raises NotFound for a school not on the initiative or not visible."""
     if school_id is not None and (school_id not in measure.initiative.school_ids
                                   or not permissions.can_see_school(user, school_id)):
         raise NotFound("No such school on this initiative.")
     points = session.execute(find_points(user, measure)).scalars().all()
-    rows = [(p.school_id, p.on, p.value) for p in points]
+    rows, left_rows = split_drawable([(p.school_id, p.on, p.value) for p in points], trust_today())
     series, chosen, pairs = chart_points(user, rows, school_id)
+    left_out = [on for s, on, _ in left_rows if school_id is None or s == school_id]
     return MeasureView(
-        run=build_chart(measure, pairs, "ihi", series, chosen),
-        spc=build_chart(measure, pairs, "xmr", series, chosen),
-        school_charts=school_charts(session, user, measure, "ihi", rows)
+        run=build_chart(measure, pairs, "ihi", series, chosen, left_out),
+        spc=build_chart(measure, pairs, "xmr", series, chosen, left_out),
+        school_charts=school_charts(session, user, measure, "ihi", rows, left_rows)
         if len(measure.initiative.schools) > 1 else [],
         annotations=annotations(session, measure.initiative),
         points=sorted(points, key=lambda p: (p.on, p.school_id or 0), reverse=True))
@@ -887,8 +919,10 @@ def measure_summaries(session, initiative, today=None, viewer=None):
     summaries = []
     for measure in measures:
         points = by_measure[measure.id]
-        series, chosen, pairs = chart_points(viewer, points, None)
-        chart = build_chart(measure, pairs, "ihi", series, chosen)
+        drawn, left_rows = split_drawable(points, today)
+        series, chosen, pairs = chart_points(viewer, drawn, None)
+        chart = build_chart(measure, pairs, "ihi", series, chosen,
+                            [on for s, on, _ in left_rows if s is None or visible is None or s in visible])
         latest = pairs[-1] if pairs else None
         schools = [SchoolSeries(sid, names.get(sid, ""), sorted((on, v) for s, on, v in points if s == sid))
                    for sid in sorted({s for s, _, _ in points if s is not None}, key=lambda i: names.get(i, ""))
@@ -912,6 +946,7 @@ def _on_target(measure, value):
 __all__ = [
     "Annotation", "ImportReport", "ImportRow", "MeasureChart", "MeasureSummary", "RecordedPoint",
     "Segment", "add_rebase", "annotations", "build_chart", "chart_points", "create_measure",
+    "split_drawable",
     "decode_upload", "delete_measure", "delete_point", "find_measures", "find_points",
     "get_measure", "import_points_csv", "measure_chart", "measure_summaries", "measure_view",
     "MeasureView", "parse_date",

@@ -90,3 +90,61 @@ def test_the_measure_page_fits_a_phone(lead_with_a_measure, page, sign_in):
     page.get_by_role("button", name="Add the point").click()
     assert page.get_by_text("Added 81%").is_visible()
     page.screenshot(path="/tmp/measures-phone.png", full_page=True)
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+# The text size a label renders at, in CSS px: its font size in SVG units times the SVG's scale.
+RENDERED_FONT = "el => parseFloat(getComputedStyle(el).fontSize) * el.getScreenCTM().a"
+
+
+def accessible_description(page, selector):
+    """The description Chromium's accessibility tree gives an element (what a screen reader reads)."""
+    cdp = page.context.new_cdp_session(page)
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    tree = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})
+    return tree["nodes"][0].get("description", {}).get("value", "")
+
+
+@pytest.mark.parametrize("size, layout", [(PHONE, "narrow"), (DESKTOP, "wide")])
+def test_the_charts_fit_the_screen_with_legible_text_and_the_newest_point_in_view(
+        lead_with_a_measure, session, page, sign_in, size, layout):
+    lead, _, measure = lead_with_a_measure
+    for i in range(11, 40):  # most of a year of weekly points, as a lead has by the summer
+        session.add(MeasurePoint(measure_id=measure.id, on=START + timedelta(weeks=i),
+                                 value=70 + i % 7))
+    # Stored before dates were checked: not drawn (it would squeeze the year into a line), but said.
+    session.add(MeasurePoint(measure_id=measure.id, on=date(2099, 1, 5), value=71))
+    session.commit()
+    newest = (START + timedelta(weeks=39)).strftime("%-d %b %Y")
+    page.set_viewport_size(size)
+    sign_in(page, lead)
+    page.goto(f"/measures/{measure.id}")
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    for chart_id in ("run-chart", "spc-chart"):
+        figure = page.locator(f"#{chart_id}")
+        svg = figure.locator(f"svg.chart-svg-{layout}")
+        assert svg.is_visible() and figure.locator("svg:visible").count() == 1
+        assert figure.evaluate("f => [...f.querySelectorAll('*')].every(el => "
+                               "!['auto', 'scroll'].includes(getComputedStyle(el).overflowX))")
+        for label in svg.locator(".chart-grid text, .chart-legend text").all():
+            assert label.evaluate(RENDERED_FONT) >= 12
+        point = svg.locator(".chart-points > *").last
+        assert point.locator("title").text_content().startswith(newest)
+        box = point.bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= size["width"]
+        words = svg.locator("desc").text_content()
+        assert words.startswith(("Run chart of 40 points", "XmR chart of 40 points"))
+        assert not page.get_by_text(words).first.is_visible()  # not printed on the page
+        assert accessible_description(page, f"#{chart_id} svg.chart-svg-{layout}") == words
+        assert figure.get_by_text("Not drawn: 1 point dated 5 Jan 2099").is_visible()
+    shot = f"/tmp/shots/measure-{size['width']}x{size['height']}"
+    page.screenshot(path=f"{shot}.png", full_page=True)
+    for section in ("run-chart-section", "spc-section"):
+        page.locator(f"#{section}").screenshot(path=f"{shot}-{section}.png")
+
+    describe = page.locator("#run-chart").get_by_text("Describe this chart")
+    describe.click()
+    assert page.locator("#run-chart details p").is_visible()

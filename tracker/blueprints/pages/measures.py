@@ -23,7 +23,9 @@ KIND_LABELS = {
     "balancing": "Balancing: what might get worse",
 }
 SERIES_LABELS = {"initiative": "the whole initiative", "mean_of_schools": "the average of the schools",
-                 "school": "one school"}
+                 "school": "one school",
+                 "combined": "the whole initiative: its own value on a date that has one, "
+                             "otherwise the average of the schools"}
 
 
 class MeasureForm(FlaskForm):
