@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker import clock, permissions
 from tracker.audit import record_event
-from tracker.errors import Forbidden, GateBlocked, Invalid
+from tracker.errors import Forbidden, GateBlocked, Invalid, check_version
 from tracker.models import (DeimplementationReview, Initiative, Measure, Milestone, PdsaCycle,
                             Transition)
 from tracker.models.initiative import PHASES
@@ -159,8 +159,13 @@ def _clean(text):
     return text or None
 
 
-def move_phase(session, actor, initiative, to, reason=None, override_reason=None, today=None):
+def move_phase(session, actor, initiative, to, reason=None, override_reason=None, today=None,
+               version=None):
     """Move ``initiative`` to phase ``to``, or end it (``completed``, ``rejected``).
+
+    ``version``, when given, must be the initiative's (StaleVersion otherwise). Either way
+    the move writes the initiative guarded by the version loaded, so of two moves that read
+    the same phase one lands and the other raises StaleDataError at the flush.
 
     Raises Forbidden unless the actor may move phases (school lead or admin); Invalid for
     a move that makes no sense (ended initiative, same phase, an ending from the wrong
@@ -169,6 +174,8 @@ def move_phase(session, actor, initiative, to, reason=None, override_reason=None
     ``override_reason`` past an unmet gate. Returns the Transition.
     """
     permissions.require(actor, permissions.MOVE_PHASE, initiative)
+    if version is not None:
+        check_version(initiative, version)
     reason, override_reason = _clean(reason), _clean(override_reason)
     _check_move(initiative, to, reason)
     missing = unmet_criteria(session, initiative, to)

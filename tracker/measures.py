@@ -34,6 +34,7 @@ from sqlalchemy.orm import selectinload
 from tracker import clock, permissions, runcharts
 from tracker.clock import today as trust_today
 from tracker.errors import Conflict, Invalid, NotFound, check_version
+from tracker.locks import hold
 from tracker.models import Measure, MeasurePoint, MeasureRebase, PdsaCycle, Transition
 from tracker.models.measure import MEASURE_KINDS
 
@@ -500,7 +501,9 @@ def record_point(session, actor, measure, on, value, school_id=None, replace=Tru
 
     A point already on that date for that school is replaced (the result says so,
     with the value it replaced) or, with ``replace=False``, refused with Conflict
-    ``duplicate_point``. Raises Invalid, naming every bad field, for a value that is
+    ``duplicate_point``. Points written at the same moment take turns (the measure is
+    held): the first on a date and school creates it, each later one replaces the value
+    the one before it wrote. Raises Invalid, naming every bad field, for a value that is
     not a finite number, an impossible date, or a school that is not one of the
     initiative's (or not visible to the actor).
     """
@@ -514,6 +517,7 @@ def record_point(session, actor, measure, on, value, school_id=None, replace=Tru
             problems.update(error.fields)
     if problems:
         raise Invalid("The point is not valid.", fields=problems)
+    hold(session, measure)
     existing = _existing_point(session, measure, parsed["on"], parsed["school_id"])
     if existing is not None:
         if not replace:
@@ -666,6 +670,7 @@ def import_points_csv(session, actor, measure, text):
     else:
         numbered = numbered[1:]
     find_school = _school_lookup(actor, measure.initiative)
+    hold(session, measure)  # points recorded meanwhile wait, so none doubles a row here
     existing = {(p.school_id, p.on): p for p in session.execute(
         select(MeasurePoint).where(MeasurePoint.measure_id == measure.id)).scalars()}
     seen, report = {}, []

@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 
 from tracker import clock, permissions
 from tracker.errors import Invalid, check_version
+from tracker.locks import hold
 from tracker.models import Initiative, School, Transition, TrustPolicy, initiative_schools
 from tracker.models.policy import POLICY_MODES
 
@@ -85,16 +86,22 @@ def out_required(session, initiative):
     return any(others[s.id] >= limit_for(s, policy) for s in schools)
 
 
-def update_policy(session, actor, version, **values):
+def update_policy(session, actor, version=None, **values):
     """Change the trust policy (admins). ``values``: any of ``mode``,
     ``max_active_initiatives``, ``out_grace_days``, ``review_interval_days``.
+
+    ``version`` None changes the policy as it is: it is held, so changes made at the same
+    moment apply one after the other and none is refused.
 
     Raises Forbidden for anyone but an admin, Invalid for a value out of range and
     StaleVersion when ``version`` is not the one stored.
     """
     permissions.require(actor, permissions.ADMINISTER)
     policy = current_policy(session)
-    check_version(policy, version)
+    if version is None:
+        hold(session, policy)
+    else:
+        check_version(policy, version)
     problems = {}
     if "mode" in values and values["mode"] not in POLICY_MODES:
         problems["mode"] = ["Choose strict or cap."]

@@ -2,13 +2,19 @@
 
 The initiative's ``rag`` is its latest update's, and ``last_update_at`` says when it
 was logged (stale-initiative nudges read it). Updates are a record: never edited.
+
+Both fields derive from the updates, so logging one does not edit the initiative: they are
+set without bumping its ``version`` (a client editing the initiative is not refused because
+someone logged progress), and only by an update newer than the one they show, so of updates
+logged at the same moment the newest sets them whichever commits last. The update's own
+audit entry records its RAG; the initiative gets none for what derives from it.
 """
-from sqlalchemy import select
+from sqlalchemy import or_, select, update as sql_update
 from sqlalchemy.orm import joinedload
 
 from tracker import permissions
 from tracker.errors import Invalid
-from tracker.models import Update
+from tracker.models import Initiative, Update
 from tracker.models.base import utcnow
 from tracker.models.initiative import RAGS
 
@@ -38,6 +44,11 @@ def log_update(session, actor, initiative, *, rag, narrative, now=None):
     update = Update(initiative_id=initiative.id, rag=rag, narrative=narrative,
                     author_id=actor.id, created_at=now or utcnow())
     session.add(update)
-    initiative.rag, initiative.last_update_at = rag, update.created_at
     session.flush()
+    session.execute(
+        sql_update(Initiative).where(Initiative.id == initiative.id, or_(
+            Initiative.last_update_at.is_(None), Initiative.last_update_at <= update.created_at))
+        .values(rag=rag, last_update_at=update.created_at)
+        .execution_options(synchronize_session=False))
+    session.expire(initiative, ["rag", "last_update_at"])
     return update

@@ -44,7 +44,9 @@ class AdvanceIn(StrictSchema):
     study_notes = Text(NOTES)
     act_decision = Choice(ACT_DECISIONS)
     act_notes = Text(NOTES)
-    version = fields.Integer(required=True, strict=True)
+    version = fields.Integer(strict=True, metadata={"description": (
+        "The version you read; without it the cycle advances from the stage it is in. "
+        "A stale version gets 409 stale_version.")})
 
 
 class CycleOut(StrictSchema):
@@ -110,9 +112,16 @@ def patch_cycle(changes, cycle_id):
 @blp.response(200, CycleOut)
 def advance(values, cycle_id):
     """Move one stage on with that stage's fields: to Do, ``question`` and ``prediction``;
-    to Study, ``do_notes``; to Act, ``study_notes``; to close, ``act_decision``."""
+    to Study, ``do_notes``; to Act, ``study_notes``; to close, ``act_decision``.
+
+    ``version`` is optional: a stale one gets 409 ``stale_version`` and nothing is written;
+    without it the cycle advances from the stage it is in when the request arrives. Two
+    advances that arrive together never move it two stages: one moves it, the other gets
+    409 ``stale_version`` and writes nothing. Read the cycle again: its ``stage`` says
+    whether to advance it further.
+    """
     cycle = pdsa.get_cycle(db.session, current(), cycle_id)
-    version = values.pop("version")
+    version = values.pop("version", None)
     pdsa.advance_cycle(db.session, current(), cycle, values, version)
     db.session.commit()
     return cycle

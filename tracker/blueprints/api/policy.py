@@ -31,7 +31,9 @@ class PolicyIn(StrictSchema):
     max_active_initiatives = _bounded("max_active_initiatives")
     out_grace_days = _bounded("out_grace_days")
     review_interval_days = _bounded("review_interval_days")
-    version = fields.Integer(required=True, strict=True)
+    version = fields.Integer(strict=True, metadata={"description": (
+        "The version you read; without it the policy is replaced as it is. "
+        "A stale version gets 409 stale_version.")})
 
 
 class BreachOut(Schema):
@@ -64,8 +66,11 @@ def get_policy():
 @blp.arguments(PolicyIn)
 @blp.response(200, PolicyOut)
 def put_policy(values):
-    """Replace the policy (admins). Send every field and the ``version`` you read."""
-    version = values.pop("version")
+    """Replace the policy (admins). Send every field, and the ``version`` you read to be
+    refused (409 ``stale_version``, nothing written) if someone changed it since; without a
+    version the policy is replaced as it is, and replacements sent at the same moment are
+    applied one after the other (the last one stays)."""
+    version = values.pop("version", None)
     updated = policy.update_policy(db.session, current(), version, **values)
     db.session.commit()
     return updated

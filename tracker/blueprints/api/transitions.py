@@ -17,6 +17,9 @@ class TransitionIn(StrictSchema):
     to = Choice(PHASES + tuple(lifecycle.ENDINGS), required=True)
     reason = Text(5000, allow_none=True, load_default=None)
     override_reason = Text(5000, allow_none=True, load_default=None)
+    version = fields.Integer(strict=True, metadata={"description": (
+        "The initiative's version you read; without it the move applies to it as it is. "
+        "A stale version gets 409 stale_version.")})
 
 
 class TransitionOut(StrictSchema):
@@ -68,7 +71,12 @@ def list_transitions(args, initiative_id):
 def move(values, initiative_id):
     """Move to a phase, or end as ``completed`` or ``rejected``. An unmet gate gives 422
     ``gate_blocked`` with every missing criterion; moving back needs a ``reason``; an
-    admin's ``override_reason`` passes an unmet gate and is recorded."""
+    admin's ``override_reason`` passes an unmet gate and is recorded.
+
+    ``version`` (the initiative's) is optional: a stale one gets 409 ``stale_version`` and
+    nothing is written; without it the move applies to the initiative as it is when the
+    request arrives. Of two moves that arrive together one lands; the other gets 409
+    ``stale_version`` and writes nothing: read the initiative again and decide."""
     initiative = permissions.get_initiative(db.session, current(), initiative_id,
                                             permissions.MOVE_PHASE)
     transition = lifecycle.move_phase(db.session, current(), initiative, **values)
