@@ -2,6 +2,7 @@
 LATEST_YEARS_AHEAD years after the trust's today) in the API, the pages and the CSV import;
 stored odd dates never make a page fail; numbers are JSON numbers, never strings or truncated."""
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
 
@@ -236,3 +237,22 @@ def test_the_document_closes_the_one_out_object(client):
         assert one_out.get("nullable") is True, one_out
         assert one_out["allOf"] == [{"$ref": "#/components/schemas/OneOut"}], one_out
     assert schemas["OneOut"]["additionalProperties"] is False
+
+
+def test_a_multipart_import_reads_the_field_the_document_names_as_a_file_or_as_text(world, api_as):
+    api = api_as(world["owner"])
+    path = f"/api/v1/measures/{world['measure'].id}/points/import"
+    response = api.post(path, data={"file": "date,value\n2026-01-05,70\n"},
+                        content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["accepted"] == 1
+    response = api.post(path, data={"upload": (BytesIO(b"date,value\n2026-01-12,71\n"), "x.csv")},
+                        content_type="multipart/form-data")
+    assert response.status_code == 415
+
+
+def test_who_is_free_refuses_a_range_that_ends_before_it_starts_naming_to(world, api_as):
+    response = api_as(world["central"]).get(
+        "/api/v1/experts/available?from=2026-02-06&to=2026-01-05&days_per_week=1")
+    assert response.status_code == 422
+    assert "to" in response.get_json()["error"]["fields"]

@@ -38,7 +38,6 @@ class Blueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = ApiParser()
 
 
-
 def _no_nul(value):
     if "\x00" in value:
         raise ValidationError("Text may not contain NUL characters.")
@@ -51,7 +50,6 @@ def _encodable(value):
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise ValidationError("Text must be valid Unicode: it holds a lone surrogate.") from None
-
 
 
 def Text(max_length=10_000, **kw):
@@ -81,7 +79,6 @@ class WholeNumber(fields.Integer):
 def QueryId(**kw):
     """An id in a query string, where every value arrives as text."""
     return WholeNumber(validate=validate.Range(min=1, max=MAX_ID), **kw)
-
 
 
 def Choice(values, **kw):
@@ -122,6 +119,10 @@ class StrictNumber(fields.Float):
         return number
 
 
+#: ``_no_nul`` as the OpenAPI document says it (ECMA and Python regular expressions alike).
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
 def document_fields(api, app):
     """Teach the OpenAPI document what these fields enforce, so a client (or a fuzzer) reads
     the server's rules: the plausible date range as a pattern, and a nullable nested object
@@ -136,6 +137,8 @@ def document_fields(api, app):
     def field_properties(_converter, field, ret, **_kwargs):
         if isinstance(field, PlausibleDate):
             return dict(dated)
+        if _no_nul in field.validators:
+            return {"pattern": NO_NUL_PATTERN}
         if isinstance(field, fields.Number):
             return _exclusive_bounds(field)
         if isinstance(field, fields.Nested) and field.allow_none and "anyOf" in ret:

@@ -4,7 +4,7 @@ Everyone signed in may read the experts: names, emails, specialisms and days are
 trust's staff directory, and a school lead needs them to ask for help. Their leave can
 be personal, so only the central team, admins and the expert themself read it.
 """
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
 from tracker import capacity
 from tracker.blueprints.api.allocations import Days
@@ -73,11 +73,6 @@ class AvailableArgs(PageArgs):
     to = PlausibleDate(required=True)
     #: A query string carries text: a number written out (never NaN or infinity).
     days_per_week = fields.Float(required=True, **Days)
-
-    @validates_schema
-    def range_in_order(self, data, **kwargs):
-        if data["to"] < data["from_"]:
-            raise ValidationError("The end is before the start.", "to")
 
 
 class UnavailabilityIn(StrictSchema):

@@ -285,8 +285,9 @@ def delete_point(measure_id, point_id):
 @blp.route("/measures/<int:measure_id>/points/import", methods=["POST"])
 @blp.doc(requestBody={"required": True, "content": {
     "text/csv": {"schema": {"type": "string"}},
-    "multipart/form-data": {"schema": {"type": "object", "properties": {
-        "file": {"type": "string", "format": "binary"}}}}}})
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                       "additionalProperties": False, "properties": {
+                                           "file": {"type": "string", "format": "binary"}}}}}})
 @blp.response(200, ImportReportOut)
 def import_points(measure_id):
     """Import points from a CSV file (an MIS export), as a ``text/csv`` body or a
@@ -305,10 +306,11 @@ def import_points(measure_id):
 def _csv_text():
     mimetype = request.mimetype
     if mimetype == "multipart/form-data":
-        upload = request.files.get("file") or next(iter(request.files.values()), None)
-        if upload is None:
+        # The field as the document names it: an uploaded file, or the text of one.
+        upload, text = request.files.get("file"), request.form.get("file")
+        if upload is None and text is None:
             raise UnsupportedMediaType("Send the CSV as a multipart field named “file”.")
-        data = upload.read(MAX_IMPORT_BYTES + 1)
+        data = upload.read(MAX_IMPORT_BYTES + 1) if upload is not None else text.encode("utf-8")
     elif mimetype in ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel"):
         data = request.get_data(cache=False)
     else:
