@@ -164,23 +164,22 @@ def test_saving_the_edit_page_keeps_the_schools_you_cannot_see(trust, shared, lo
 
 # --- 3. the golden rule is a trust figure ------------------------------------------------
 
-def test_the_golden_rule_is_shown_only_to_those_who_see_the_whole_trust(trust, make, api_as,
-                                                                       login_as):
+def test_the_golden_rule_is_the_whole_trusts_figure_for_every_reader(trust, make, api_as,
+                                                                     login_as):
     make.school(support_status="needs_support")
-    for role in ("admin", "central_team", "viewer"):  # the viewer has no school: the whole trust
-        body = api_as(make.user(role)).get("/api/v1/dashboard").get_json()
-        assert body["golden_rule"]["needs_support"] == 1, role
+    whole_trust = api_as(make.user("admin")).get("/api/v1/dashboard").get_json()["golden_rule"]
+    assert whole_trust["needs_support"] == 1
     for person in (trust["people"]["Oakwood", "school_lead"], trust["people"]["Oakwood", "viewer"]):
         body = api_as(person).get("/api/v1/dashboard").get_json()
-        assert body["golden_rule"] is None
+        assert body["golden_rule"] == whole_trust
+        assert [row["name"] for row in body["schools"]] == ["Oakwood"]
         page = login_as(person).get("/dashboard").get_data(as_text=True)
-        assert "golden-heading" not in page and "needing intensive support" not in page
-        assert "trust-wide figure" in page
+        assert "Golden rule" in page and "(the whole trust)" in page
 
 
 def test_the_openapi_document_says_who_sees_the_golden_rule(client):
     spec = client.get("/api/v1/openapi.json").get_json()
-    assert "whole trust" in spec["paths"]["/api/v1/dashboard"]["get"]["description"]
+    assert "whole trust's figure for every reader" in spec["paths"]["/api/v1/dashboard"]["get"]["description"]
 
 
 # --- 4. who is free counts days ---------------------------------------------------------

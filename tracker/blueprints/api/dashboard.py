@@ -39,8 +39,8 @@ class Breach(StrictSchema):
 
 class Dashboard(StrictSchema):
     schools = fields.List(fields.Nested(SchoolRow))
-    #: A trust figure: null for a reader who does not see the whole trust.
-    golden_rule = fields.Nested(GoldenRule, allow_none=True)
+    #: A trust figure: it counts every school, whoever reads it.
+    golden_rule = fields.Nested(GoldenRule)
     breaches = fields.List(fields.Nested(Breach))
 
 
@@ -50,7 +50,6 @@ def get_dashboard():
     """Per school: initiatives by phase and RAG, overdue milestones, stuck PDSA cycles,
     breaches; and the golden rule (schools able to support per school needing support).
 
-    The golden rule counts every school in the trust, so it is given only to those who see
-    the whole trust (admins, the central team, a viewer with no school); for anyone else
-    ``golden_rule`` is null."""
+    The golden rule is the whole trust's figure for every reader, a reader of one school
+    included: it counts schools by support status and names none."""
     return dashboard.school_report(db.session, current(), today())
