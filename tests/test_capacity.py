@@ -12,6 +12,13 @@ from tracker.models import Allocation, AuditEntry, Unavailability
 D = date.fromisoformat
 MON, TUE, WED, THU, FRI, SAT, SUN = (D("2026-12-07") + timedelta(days=k) for k in range(7))
 NEXT_MON = D("2026-12-14")
+#: The trust's today in these tests: the Wednesday before MON, so every week booked is to come.
+TODAY = D("2026-12-02")
+
+
+@pytest.fixture(autouse=True)
+def trusts_today(monkeypatch):
+    monkeypatch.setattr(capacity.clock, "today", lambda: TODAY)
 
 
 def span(first, last, days):
@@ -248,6 +255,35 @@ def test_only_the_central_team_and_admins_allocate(session, make, expert, role):
     with pytest.raises(Forbidden):
         book(session, make.user(role, schools=[school]), expert, school)
     assert book(session, make.user("admin"), expert, school).id
+
+
+@pytest.mark.parametrize("first, last, refused", [
+    (D("2025-01-06"), D("2025-01-10"), True),            # a January typed for the next one
+    (D("2026-11-23"), TODAY - timedelta(days=1), True),  # ended yesterday
+    (D("2026-11-23"), TODAY, False),                     # ends today: still to be worked
+    (TODAY, TODAY + timedelta(days=2), False),
+])
+def test_a_new_allocation_may_not_end_in_the_past(session, make, central, expert, first, last, refused):
+    school = make.school()
+    if not refused:
+        assert book(session, central, expert, school, first=first, last=last).id
+        return
+    with pytest.raises(Invalid) as error:
+        book(session, central, expert, school, first=first, last=last)
+    assert error.value.fields == {"ends_on": [capacity.PAST_MESSAGE]}
+    assert session.query(Allocation).count() == 0
+
+
+def test_an_allocation_that_has_ended_can_still_be_corrected_and_cancelled(
+        session, make, central, expert, monkeypatch):
+    allocation = book(session, central, expert, make.school())
+    session.commit()
+    monkeypatch.setattr(capacity.clock, "today", lambda: NEXT_MON + timedelta(days=7))
+    capacity.change_allocation(session, central, allocation, allocation.version,
+                               status="delivered", days_per_week=1.5)
+    session.commit()
+    capacity.change_allocation(session, central, allocation, allocation.version, status="cancelled")
+    assert allocation.status == "cancelled" and allocation.days_per_week == 1.5
 
 
 def test_changing_to_cancelled_frees_the_days(session, make, central, expert):

@@ -25,6 +25,11 @@ The rules, in the domain's words:
 - An allocation for more days a week than the expert's contract is over-allocation,
   not invalid input: it gets 409 and can be overridden (extra days agreed and paid).
   More days than a week has is invalid (422).
+- A **new** allocation must not end in the past (before the trust's today): planning
+  is about weeks to come, and a January booking typed in December is a typo, not a
+  plan. It is refused as invalid, naming ``ends_on``. An allocation already stored
+  stays editable and cancellable after it ends (marking it delivered, correcting its
+  days, cancelling one that never happened), so the record can be put right.
 - Leave is a fact, not a request: recording it is never refused, even when it puts the
   expert over their days; the planner and ``over_allocations`` then show it.
 - **Expert days** (what a school receives, what a de-implementation frees) are one rule,
@@ -65,6 +70,7 @@ PLACES = 6
 MAX_RANGE_DAYS = 3 * 366
 MAX_SPECIALISMS = 30
 GOLDEN_RATIO = 3
+PAST_MESSAGE = "This day has passed: a new allocation must end today or later."
 
 
 # --- the arithmetic -----------------------------------------------------------------
@@ -789,6 +795,9 @@ def _validated(session, values, allocation=None):
         _check_days(values.get("days_per_week"), "days_per_week")
     except Invalid as error:
         problems.update(error.fields)
+    if allocation is None and isinstance(ends_on, date) and "ends_on" not in problems \
+            and ends_on < clock.today():
+        problems["ends_on"] = [PAST_MESSAGE]
     if values.get("status") not in ALLOCATION_STATUSES:
         problems["status"] = [f"Choose one of: {', '.join(ALLOCATION_STATUSES)}."]
     if len(values.get("notes") or "") > 10_000 or len(values.get("override_reason") or "") > 2000:
@@ -839,7 +848,7 @@ def allocate(session, actor, *, expert_id, school_id, initiative_id=None, starts
     """Deploy an expert to a school (and optionally one of its initiatives).
 
     Raises Forbidden unless the actor may allocate; Invalid for bad values (every bad
-    field named); OverAllocated with the weeks when the expert would be over their days
+    field named, ``ends_on`` when it is before today); OverAllocated with the weeks when the expert would be over their days
     and no ``override_reason`` is given. An override's reason is stored on the
     allocation and logged as an ``override`` event.
     """
@@ -854,8 +863,9 @@ def allocate(session, actor, *, expert_id, school_id, initiative_id=None, starts
 def change_allocation(session, actor, allocation, version, **changes):
     """Change an allocation; ``version`` must be the one read (else StaleVersion).
 
-    Same checks as ``allocate`` on the allocation as it would be; only a change that
-    adds load to an over-allocated day is refused (see the module docstring).
+    Same checks as ``allocate`` on the allocation as it would be, except that it may
+    end in the past (a stored allocation stays correctable and cancellable); only a
+    change that adds load to an over-allocated day is refused (see the module docstring).
     """
     permissions.require(actor, permissions.ALLOCATE)
     check_version(allocation, version)
