@@ -140,7 +140,7 @@ def test_the_log_never_holds_a_password_or_token(make, api_as, login_as, client,
 # --- the audit page -----------------------------------------------------------------
 
 def _audit_rows(html):
-    return html.count('<td data-label="Action">')
+    return html.count('<li class="audit-entry"><p')
 
 
 def _seed_log(make, session):
@@ -167,7 +167,28 @@ def test_admins_filter_the_log_by_person_record_action_and_date(make, login_as, 
     recent = page.get(f"/admin/audit?actor_id={bob.id}&since={since}").get_data(as_text=True)
     assert _audit_rows(recent) == 1
     old = page.get(f"/admin/audit?actor_id={bob.id}&until={since}").get_data(as_text=True)
-    assert _audit_rows(old) == 1 and ">login<" in old
+    assert _audit_rows(old) == 1 and "<strong>Bob Viewer</strong> signed in." in old
+
+
+def test_the_log_reads_as_sentences_naming_people_and_records(make, login_as, session):
+    alice, bob = _seed_log(make, session)
+    initiative = make.initiative(title="Reading <b>for</b> pleasure")
+    milestone = make.milestone(initiative, title="Plan the launch")
+    session.add_all([
+        AuditEntry(actor_id=bob.id, action="update", record_type="initiatives", record_id=initiative.id,
+                   changes={"title": ["<script>x</script>", "Reading <b>for</b> pleasure"]}),
+        AuditEntry(actor_id=alice.id, action="create", record_type="milestones", record_id=milestone.id,
+                   changes={"title": [None, "Plan the launch"], "initiative_id": [None, initiative.id]}),
+    ])
+    session.commit()
+    html = login_as(alice).get("/admin/audit").get_data(as_text=True)
+    assert ("<strong>Bob Viewer</strong> changed the title of the initiative "
+            "<em>Reading &lt;b&gt;for&lt;/b&gt; pleasure</em> from "
+            "<span class=\"audit-value\">“&lt;script&gt;x&lt;/script&gt;”</span>") in html
+    assert ("<strong>Alice Admin</strong> added the milestone <span class=\"audit-value\">“Plan the launch”"
+            "</span> to the initiative <em>Reading &lt;b&gt;for&lt;/b&gt; pleasure</em>.") in html
+    assert "<strong>Bob Viewer</strong> signed in." in html
+    assert "initiatives 8" not in html and "{&#34;" not in html and "<script>x" not in html
 
 
 def test_a_bad_filter_is_explained_beside_its_field(make, login_as):
@@ -212,13 +233,22 @@ def test_the_csv_export_cannot_carry_a_spreadsheet_formula(make, login_as, sessi
 
 def test_the_audit_page_answers_in_a_fixed_number_of_queries(make, login_as, session, count_queries):
     alice, bob = _seed_log(make, session)
+
+    def milestone_changed(person):
+        """An entry whose record (a milestone) names a parent record (its initiative)."""
+        milestone = make.milestone(make.initiative())
+        session.add(AuditEntry(actor_id=bob.id, action="update", record_type="milestones",
+                               record_id=milestone.id, changes={"owner_id": [person.id, bob.id]}))
+    milestone_changed(alice)
+    session.commit()
     page = login_as(alice)
     session.expire_all()
     with count_queries() as few:
         page.get("/admin/audit")
     for n in range(30):
-        make.user("viewer", name=f"Person {n}")
-        session.add(AuditEntry(actor_id=bob.id, action="update", record_type="schools", record_id=n, changes={}))
+        person = make.user("viewer", name=f"Person {n}")
+        session.add(AuditEntry(actor_id=person.id, action="update", record_type="schools", record_id=n, changes={}))
+        milestone_changed(person)
     session.commit()
     with count_queries() as many:
         assert page.get("/admin/audit").status_code == 200

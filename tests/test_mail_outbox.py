@@ -244,6 +244,28 @@ def test_retrying_a_message_that_has_not_failed_says_so(session, make, login_as)
     assert client.post(f"/admin/outbox/{2**70}/retry").status_code == 404
 
 
+def test_an_admin_opens_a_message_and_reads_its_text_recipient_status_and_last_error(
+        session, make, login_as):
+    admin, user = make.user("admin"), make.user(email="laura@school.example")
+    outbox.queue_message(session, kind="nudges", recipient=user, subject="Your <b>week</b>",
+                         text="Line one\n<script>alert(1)</script>\nhttps://tracker.example/i/4",
+                         html=None, key_date=date(2026, 12, 1), subject_key="week")
+    session.query(OutboxMessage).update(
+        {"status": "failed", "attempts": 7, "last_error": "550 <mailbox> unknown"})
+    session.commit()
+    message = session.query(OutboxMessage).one()
+    client = login_as(admin)
+    listing = client.get("/admin/outbox").get_data(as_text=True)
+    assert f'href="/admin/outbox/{message.id}"' in listing
+    page = client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+    assert "Line one\n&lt;script&gt;alert(1)&lt;/script&gt;\nhttps://tracker.example/i/4" in page
+    assert "<script>alert(1)" not in page and "<b>week</b>" not in page
+    assert "Your &lt;b&gt;week&lt;/b&gt;" in page and "laura@school.example" in page
+    assert "550 &lt;mailbox&gt; unknown" in page and "<dd>7</dd>" in page
+    assert ">Failed<" in page and ">Retry this message<" in page
+    assert client.get("/admin/outbox/999999").status_code == 404
+
+
 def test_the_outbox_page_answers_in_the_same_number_of_queries_whatever_its_size(
         session, make, login_as, count_queries):
     admin, user = make.user("admin"), make.user()

@@ -279,6 +279,7 @@ PAGES = [
     Row("POST", "/admin/people/{user_id}/reset-link", ADMIN_OK, ADMIN_OK),
     Row("GET", "/admin/outbox", ADMIN_ONLY),
     Row("POST", "/admin/outbox/{message_id}/retry", (404, 403, 403, 403, 403)),
+    Row("GET", "/admin/outbox/{message_id}", (404, 403, 403, 403, 403)),
     # one's own account
     Row("GET", "/account", every(200)),
     Row("POST", "/account/password", every(OK)),

@@ -210,16 +210,23 @@ def count_by_status(session):
     return {status: counts.get(status, 0) for status in ("queued", "sent", "failed")}
 
 
+def get_message(session, actor, message_id):
+    """One message of the outbox, body and all. Raises Forbidden unless ``actor`` is an
+    admin (a message is somebody's mail), NotFound when there is no such message."""
+    require(actor, ADMINISTER)
+    message = session.get(OutboxMessage, message_id) if is_id(message_id) else None
+    if message is None:
+        raise NotFound("No such message.")
+    return message
+
+
 def retry_message(session, actor, message_id, now):
     """Put a failed message back in the queue, due at once, with a fresh give-up time.
 
     Raises Forbidden unless ``actor`` is an admin, NotFound when there is no such message,
     and Conflict when it has not failed (a queued or sent message needs no retry).
     """
-    require(actor, ADMINISTER)
-    message = session.get(OutboxMessage, message_id) if is_id(message_id) else None
-    if message is None:
-        raise NotFound("No such message.")
+    message = get_message(session, actor, message_id)
     if message.status != "failed":
         raise Conflict(f"This message is {message.status}; only a failed message can be retried.",
                        code="not_failed")

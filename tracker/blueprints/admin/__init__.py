@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker import clock, people, permissions, privacy, schools
-from tracker.audit import audit_query
+from tracker import audit_sentences, clock, people, permissions, privacy, schools
+from tracker.audit import RECORD_TYPES, audit_query
 from tracker.blueprints.api.common import paginate
 from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
 from tracker.blueprints.pages.forms import SchoolForm, UserForm, options
@@ -117,12 +117,15 @@ def audit_log():
     args = request.args
     page = whole_number(args.get("page"), 10**6) or 1
     result = paginate(audit_query(**filters), page, AUDIT_PAGE_SIZE)
-    names = _names_of(db.session, {e.actor_id for e in result["items"]} | {filters.get("actor_id")})
+    names = audit_sentences.names_for(db.session, result["items"])
+    entries = [(e, audit_sentences.describe(e, names)) for e in result["items"]]
     everyone = db.session.execute(select(User.id, User.name).order_by(User.name)).all()
-    return render_template("admin/audit.html", entries=result["items"], total=result["total"],
+    return render_template("admin/audit.html", entries=entries, total=result["total"],
                            page=page, pages=max(1, -(-result["total"] // AUDIT_PAGE_SIZE)),
-                           filters=filters, problems=problems, names=names, everyone=everyone,
-                           query=_query_without_page(args))
+                           filters=filters, problems=problems, everyone=everyone,
+                           record_types=[(t, audit_sentences.record_type_words(t))
+                                         for t in RECORD_TYPES],
+                           actions=audit_sentences.ACTION_WORDS, query=_query_without_page(args))
 
 
 @bp.route("/audit.csv")
@@ -188,13 +191,6 @@ AUDIT_FILTERS = ("actor_id", "record_type", "record_id", "action", "since", "unt
 def _query_without_page(args):
     # Only the known filters: url_for would read keys such as _external or _scheme itself.
     return {k: args[k] for k in AUDIT_FILTERS if args.get(k)}
-
-
-def _names_of(session, ids):
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -1,4 +1,5 @@
-"""The outbox for admins: what is queued, sent and failed, and a retry for what failed."""
+"""The outbox for admins: what is queued, sent and failed, each message's text, and a retry
+for what failed."""
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from tracker import outbox
@@ -23,6 +24,14 @@ def outbox_list():
     return render_template("admin/outbox.html", messages=result["items"], total=result["total"],
                            status=status, page=page, pages=max(1, -(-result["total"] // PER_PAGE)),
                            counts=outbox.count_by_status(db.session))
+
+
+@bp.route("/outbox/<int:message_id>")
+def outbox_message(message_id):
+    message = or_abort(outbox.get_message, db.session, me(), message_id)
+    back = request.args.get("status", "")
+    return render_template("admin/outbox_message.html", message=message,
+                           status=back if back in OUTBOX_STATUSES else None)
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
