@@ -1,5 +1,6 @@
 """Capacity pages without a browser: who may open them, what they show, the refusal and
 override on the allocation form, and query counts that do not grow with the data."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -219,3 +220,196 @@ def test_the_allocation_list_shows_only_what_the_person_may_see(trust, session, 
 def test_the_menu_offers_the_planner_and_support_received_to_the_right_people(trust, login_as, role, shown):
     html = login_as(trust["people"][role]).get("/").get_data(as_text=True)
     assert {label for label in ("Planner", "Support received") if f">{label}</a>" in html} == shown
+
+
+# --- the planner opens on this week; no new allocation in the past -----------------------
+
+def test_the_planner_opens_on_this_week_and_shows_earlier_weeks_on_request(trust, login_as, monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: MONDAY + timedelta(days=2))  # a Wednesday
+    client = login_as(trust["people"]["central_team"])
+    html = client.get("/planner").get_data(as_text=True)
+    weeks = re.findall(r'class="week-number">W(\d\d)<', html)
+    assert weeks[0] == "50" and len(weeks) == 12 and "49" not in weeks
+    assert re.search(r'class="this-week" aria-current="date">\s*<span class="week-number">W50<', html)
+    earlier = re.search(r'href="([^"]+)">← Earlier weeks<', html).group(1).replace("&amp;", "&")
+    assert "from=2026-09-14" in earlier and "to=2026-12-06" in earlier
+    before = re.findall(r'class="week-number">W(\d\d)<', client.get(earlier).get_data(as_text=True))
+    assert before[0] == "38" and before[-1] == "49"
+
+
+def test_a_new_allocation_ending_in_the_past_is_refused_beside_the_last_day(trust, session, login_as):
+    form = {"expert_id": trust["expert"].id, "school_id": trust["mine"].id, "initiative_id": 0,
+            "starts_on": "2025-01-06", "ends_on": "2025-01-10", "days_per_week": "1",
+            "status": "planned"}
+    response = login_as(trust["people"]["central_team"]).post("/allocations/new", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    error = re.search(r'id="ends_on-error">(.*?)</p>', html, re.S).group(1)
+    assert capacity.PAST_MESSAGE in error
+    assert session.query(Allocation).count() == 0
+
+
+def test_the_api_refuses_the_same_past_allocation_naming_ends_on(trust, session, api_as):
+    response = api_as(trust["people"]["central_team"]).post("/api/v1/allocations", json={
+        "expert_id": trust["expert"].id, "school_id": trust["mine"].id,
+        "starts_on": "2025-01-06", "ends_on": "2025-01-10", "days_per_week": 1})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"ends_on": [capacity.PAST_MESSAGE]}
+
+
+def test_an_allocation_that_has_ended_can_still_be_marked_delivered_on_its_page(
+        trust, session, login_as, monkeypatch):
+    allocation = allocate(session, trust)
+    monkeypatch.setattr(clock, "today", lambda: MONDAY + timedelta(days=60))
+    form = {"expert_id": trust["expert"].id, "school_id": trust["mine"].id, "initiative_id": 0,
+            "starts_on": "2026-12-07", "ends_on": "2026-12-18", "days_per_week": "1",
+            "status": "delivered", "version": str(allocation.version)}
+    client = login_as(trust["people"]["central_team"])
+    assert client.post(f"/allocations/{allocation.id}/edit", data=form).status_code == 302
+    session.expire_all()
+    assert session.get(Allocation, allocation.id).status == "delivered"
+
+
+# --- planner cells: their names begin with what they show ----------------------------------
+
+def test_every_planner_link_is_named_by_its_visible_text_first(trust, session, login_as):
+    allocate(session, trust, days=0.5)
+    html = login_as(trust["people"]["central_team"]).get("/planner").get_data(as_text=True)
+    cells = re.findall(r'<a class="cell-value"[^>]*>(.*?)</a>', html, re.S)
+    assert len(cells) == 12
+    assert 'aria-label' not in html.split('<table class="planner">')[1].split("</table>")[0]
+    assert cells[0].startswith("25%<span class=\"visually-hidden\"> Maya Patel, week 2026-W50: 0.5 of 2 days;")
+    assert all(re.match(r"\d+%<span class=\"visually-hidden\">", c) for c in cells)
+
+
+# --- wording: one day, two days ------------------------------------------------------------
+
+def test_one_day_a_week_is_singular_everywhere_the_planner_says_it(trust, session, make, login_as):
+    make.expert(name="Ola One", specialisms=["maths"], days_per_week=1)
+    allocate(session, trust, days=1)
+    client = login_as(trust["people"]["central_team"])
+    pages = [client.get(path).get_data(as_text=True) for path in (
+        "/planner", "/allocations/new", "/allocations", "/experts",
+        f"/support-received?school_id={trust['mine'].id}")]
+    for html in pages:
+        assert "1 days" not in html
+    assert "1 day a week" in pages[0] and "(maths; 1 day a week)" in pages[1]
+    assert "2 days a week" in pages[0] and ">1 day<" in pages[2]
+
+
+# --- experts and their leave, from the pages ---------------------------------------------
+
+@pytest.mark.parametrize("role, status", [
+    ("admin", 200), ("central_team", 200), ("school_lead", 403), ("project_lead", 403), ("viewer", 403)])
+def test_only_the_central_team_and_admins_manage_experts(trust, login_as, role, status):
+    client = login_as(trust["people"][role])
+    expert_id = trust["expert"].id
+    for path in ("/experts", "/experts/new", f"/experts/{expert_id}/edit", f"/experts/{expert_id}/leave"):
+        assert client.get(path).status_code == status, path
+
+
+def expert_form(trust, **changes):
+    return {"name": "Maya Patel-Jones", "email": "maya.pj@trust.example", "specialisms": "Maths, early  reading",
+            "home_school_id": str(trust["theirs"].id), "days_per_week": "2.5", "active": "y",
+            "version": str(trust["expert"].version)} | changes
+
+
+def test_an_expert_is_changed_through_their_page(trust, session, login_as):
+    client = login_as(trust["people"]["central_team"])
+    page = client.get(f"/experts/{trust['expert'].id}/edit").get_data(as_text=True)
+    assert 'value="Maya Patel"' in page and 'value="maths"' in page
+    response = client.post(f"/experts/{trust['expert'].id}/edit", data=expert_form(trust))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/experts")
+    session.expire_all()
+    expert = trust["expert"]
+    assert (expert.name, expert.email, expert.specialisms, expert.home_school_id, expert.days_per_week) == (
+        "Maya Patel-Jones", "maya.pj@trust.example", ["maths", "early reading"], trust["theirs"].id, 2.5)
+    listed = client.get("/experts").get_data(as_text=True)
+    assert "Maya Patel-Jones" in listed and "Millbrook School" in listed and "2.5 days" in listed
+
+
+def test_the_expert_page_refuses_what_the_api_refuses_beside_the_field(trust, session, make, login_as):
+    make.expert(email="taken@trust.example")
+    client = login_as(trust["people"]["central_team"])
+    url = f"/experts/{trust['expert'].id}/edit"
+    for changes, field, message in (
+            ({"email": "taken@trust.example"}, "email", "Another expert has this email."),
+            ({"days_per_week": "9"}, "days_per_week", "Give more than 0 and at most 7 days a week."),
+            ({"name": "   "}, "name", "Enter the expert&#39;s name.")):
+        html = client.post(url, data=expert_form(trust, **changes)).get_data(as_text=True)
+        assert message in re.search(rf'id="{field}-error">(.*?)</p>', html, re.S).group(1), field
+    session.expire_all()
+    assert trust["expert"].name == "Maya Patel"
+
+
+def test_cutting_an_experts_days_below_their_allocations_needs_a_reason_on_the_page(
+        trust, session, login_as):
+    allocate(session, trust, days=2)
+    client = login_as(trust["people"]["central_team"])
+    url = f"/experts/{trust['expert'].id}/edit"
+    refused = client.post(url, data=expert_form(trust, days_per_week="1")).get_data(as_text=True)
+    assert "would be over their 1 day a week" in refused
+    session.expire_all()
+    assert trust["expert"].days_per_week == 2
+    allowed = client.post(url, data=expert_form(trust, days_per_week="1",
+                                                override_reason="Reduced hours from January"))
+    assert allowed.status_code == 302
+    session.expire_all()
+    assert trust["expert"].days_per_week == 1
+
+
+def test_a_stale_expert_form_is_refused(trust, session, login_as):
+    client = login_as(trust["people"]["central_team"])
+    url = f"/experts/{trust['expert'].id}/edit"
+    assert client.post(url, data=expert_form(trust)).status_code == 302
+    stale = client.post(url, data=expert_form(trust, name="Someone Else", version="1"))
+    assert stale.status_code == 200
+    session.expire_all()
+    assert trust["expert"].name == "Maya Patel-Jones"
+
+
+def test_an_expert_is_added_through_the_pages(trust, session, login_as):
+    client = login_as(trust["people"]["admin"])
+    response = client.post("/experts/new", data=expert_form(trust, email="new@trust.example",
+                                                            name="Nia New", home_school_id="0"))
+    assert response.status_code == 302
+    from tracker.models import Expert
+    added = session.query(Expert).filter_by(email="new@trust.example").one()
+    assert added.name == "Nia New" and added.home_school_id is None and added.active
+
+
+def test_leave_is_added_and_removed_through_the_experts_leave_page(trust, session, login_as):
+    client = login_as(trust["people"]["central_team"])
+    url = f"/experts/{trust['expert'].id}/leave"
+    added = client.post(url, data={"starts_on": "2026-12-14", "ends_on": "2026-12-15", "reason": "Course"})
+    assert added.status_code == 302
+    leave = session.query(Unavailability).filter_by(expert_id=trust["expert"].id).one()
+    html = client.get(url).get_data(as_text=True)
+    assert "14 Dec 2026" in html and "Course" in html
+    planner = client.get("/planner").get_data(as_text=True)
+    assert "Maya Patel, week 2026-W51" in planner and ", leave" in planner
+    backwards = client.post(url, data={"starts_on": "2026-12-15", "ends_on": "2026-12-14"})
+    assert 'id="ends_on-error"' in backwards.get_data(as_text=True)
+    removed = client.post(f"{url}/{leave.id}/delete")
+    assert removed.status_code == 302
+    assert session.query(Unavailability).count() == 0
+
+
+def test_expert_pages_query_counts_do_not_grow(trust, session, make, login_as, count_queries):
+    client = login_as(trust["people"]["central_team"])
+    url = f"/experts/{trust['expert'].id}/leave"
+
+    def measure():
+        with count_queries() as listing:
+            assert client.get("/experts").status_code == 200
+        with count_queries() as leave:
+            assert client.get(url).status_code == 200
+        return listing.count, leave.count
+    session.commit()  # the signed-in person is loaded again after a commit, as below
+    small = measure()
+    for k in range(8):
+        make.expert(home_school_id=trust["mine"].id if k % 2 else None)
+        session.add(Unavailability(expert_id=trust["expert"].id, starts_on=MONDAY + timedelta(days=k),
+                                   ends_on=MONDAY + timedelta(days=k)))
+    session.commit()
+    assert measure() == small

@@ -46,7 +46,8 @@ STRICT_MODULES = {
     "tracker.blueprints.pages.capacity", "tracker.blueprints.pages.dashboard",
     "tracker.blueprints.pages.lifecycle", "tracker.blueprints.pages.measures",
     "tracker.blueprints.pages.notifications", "tracker.blueprints.pages.policy",
-    "tracker.blueprints.api.users",
+    "tracker.blueprints.pages.experts",
+    "tracker.blueprints.api.users", "tracker.blueprints.pages.my_week",
 }
 #: Routes that are not the app's (static files, the catch-all for unknown API paths).
 NOT_ROUTES = {"static", "unknown_api_path"}
@@ -289,11 +290,19 @@ PAGES = [
     Row("POST", "/account/tokens/{token_id}/revoke", every(OK), (OK, 404, 404, 404, 404)),
     # lifecycle, on the initiative's page
     Row("POST", "/initiatives/{initiative_id}/move", MOVE_MINE, MOVE_OTHER, fresh=True),
+    Row("POST", "/initiatives/{initiative_id}/request-move", WRITE_OK_MINE, WRITE_OK_OTHER),
     Row("POST", "/initiatives/{initiative_id}/updates", WRITE_OK_MINE, WRITE_OK_OTHER),
     Row("POST", "/initiatives/{initiative_id}/milestones", WRITE_OK_MINE, WRITE_OK_OTHER),
     Row("POST", "/milestones/{milestone_id}/done", WRITE_OK_MINE, WRITE_OK_OTHER),
     Row("POST", "/initiatives/{initiative_id}/pdsa-cycles", WRITE_OK_MINE, WRITE_OK_OTHER),
     Row("POST", "/pdsa-cycles/{cycle_id}/advance", WRITE_OK_MINE, WRITE_OK_OTHER),
+    # my week: everyone has one; its steps are the initiative page's, with the same rules
+    Row("GET", "/my-week", every(200)),
+    Row("POST", "/my-week/milestones/{milestone_id}/done", WRITE_OK_MINE, WRITE_OK_OTHER),
+    Row("POST", "/my-week/milestones/{milestone_id}/undo", WRITE_OK_MINE, WRITE_OK_OTHER),
+    Row("POST", "/my-week/pdsa-cycles/{cycle_id}/advance", WRITE_OK_MINE, WRITE_OK_OTHER),
+    Row("POST", "/my-week/measures/{measure_id}/points", WRITE_OK_MINE, WRITE_OK_OTHER),
+    Row("POST", "/my-week/initiatives/{initiative_id}/updates", WRITE_OK_MINE, WRITE_OK_OTHER),
     # measures
     Row("GET", "/measures/{measure_id}", READ_MINE, READ_OTHER),
     Row("GET", "/initiatives/{initiative_id}/measures/new", WRITE_MINE, WRITE_OTHER),
@@ -329,6 +338,16 @@ PAGES = [
     Row("GET", "/allocations/{allocation_id}/edit", ALLOCATORS, ALLOCATORS),
     Row("POST", "/allocations/{allocation_id}/edit", (OK, OK, 403, 403, 403), (OK, OK, 403, 403, 403)),
     Row("GET", "/support-received", every(200)),
+    # experts and their leave: the central team's, like the planner (403 for any id)
+    Row("GET", "/experts", ALLOCATORS),
+    Row("GET", "/experts/new", ALLOCATORS),
+    Row("POST", "/experts/new", (OK, OK, 403, 403, 403)),
+    Row("GET", "/experts/{expert_id}/edit", ALLOCATORS, ALLOCATORS),
+    Row("POST", "/experts/{expert_id}/edit", (OK, OK, 403, 403, 403), (OK, OK, 403, 403, 403)),
+    Row("GET", "/experts/{expert_id}/leave", ALLOCATORS, ALLOCATORS),
+    Row("POST", "/experts/{expert_id}/leave", (OK, OK, 403, 403, 403), (OK, OK, 403, 403, 403)),
+    Row("POST", "/experts/{expert_id}/leave/{unavailability_id}/delete", (OK, OK, 403, 403, 403),
+        (OK, OK, 403, 403, 403), fresh=True),
     # signing in and out: a signed-in person is sent on from the login page
     # (a reset page with no live link in the session says the link has gone: 410)
     Row("GET", "/reset", every(410), public=True),

@@ -61,6 +61,7 @@ from tracker.errors import Forbidden, Invalid, NotFound, OverAllocated, check_ve
 from tracker.models import Allocation, Expert, Initiative, School, Unavailability, User
 from tracker.models.capacity import ALLOCATION_STATUSES
 from tracker.search import matches_text
+from tracker.wording import plural
 
 ONE_DAY = timedelta(days=1)
 #: Loads are sums of fractions such as 0.5 and 0.2; compare them without float noise.
@@ -743,14 +744,9 @@ def _reason(value):
 def _over_message(expert, weeks):
     names = ", ".join(w["week"] for w in weeks[:6]) + (" and more" if len(weeks) > 6 else "")
     worst = max(w["excess"] for w in weeks)
-    return (f"{expert.name} would be over their {_days(expert.days_per_week)} a week in "
-            f"{len(weeks)} week{'s' if len(weeks) != 1 else ''} ({names}), by up to "
-            f"{_days(worst)}. Give a reason to override.")
-
-
-def _days(value):
-    text = f"{value:g}"
-    return f"{text} day" if value == 1 else f"{text} days"
+    return (f"{expert.name} would be over their {plural(expert.days_per_week, 'day')} a week in "
+            f"{plural(len(weeks), 'week')} ({names}), by up to "
+            f"{plural(worst, 'day')}. Give a reason to override.")
 
 
 def _validated(session, values, allocation=None):

@@ -4,8 +4,11 @@ from flask_login import current_user, login_required
 
 from tracker.audit import acting_as
 from tracker.extensions import db
+from tracker.wording import plural
 
 bp = Blueprint("pages", __name__)
+# "1 day", "2 days": every template counts with ``{{ n|plural("day") }}``.
+bp.add_app_template_filter(plural, "plural")
 
 #: (label, endpoint, roles that see it or None for everyone), in menu order.
 NAV = [
@@ -52,6 +55,6 @@ def navigation():
 from tracker.blueprints.pages import account, home, initiatives, lifecycle  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import notifications  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import policy  # noqa: E402,F401  (routes)
-from tracker.blueprints.pages import capacity  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import capacity, experts  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import measures  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import dashboard  # noqa: E402,F401  (routes)

@@ -19,9 +19,12 @@ from tracker.errors import DomainError, OverAllocated
 from tracker.extensions import db
 from tracker.models import Expert, Initiative
 from tracker.models.capacity import ALLOCATION_STATUSES
+from tracker.wording import plural
 
 #: The planner shows at most this many weeks, so a page stays readable and cheap.
 MAX_PLANNER_WEEKS = 26
+#: Weeks the planner shows from this week on, and steps back or on by.
+PLANNER_WEEKS = 12
 #: Experts a planner page shows; filters narrow them, pages step through the rest.
 PLANNER_PAGE = 100
 STATUS_LABELS = {"planned": "Planned", "confirmed": "Confirmed", "delivered": "Delivered",
@@ -92,11 +95,30 @@ def _bucket(week):
     return "low" if week.load > 0 else "free"
 
 
+def _planner_range():
+    """The weeks the planner shows: ``from``/``to`` if sensible, else twelve weeks from
+    this one, so this week is the first column (earlier weeks are a link away)."""
+    first = capacity.monday_of(_date_arg("from") or clock.today())
+    last = _date_arg("to") or first + timedelta(weeks=PLANNER_WEEKS, days=-1)
+    if last < first:
+        last = first + timedelta(weeks=PLANNER_WEEKS, days=-1)
+    return first, min(last, first + timedelta(weeks=MAX_PLANNER_WEEKS, days=-1))
+
+
+def _planner_steps(first, last):
+    """``(earlier, later)``: the ``from``/``to`` of as many weeks before and after."""
+    weeks = timedelta(weeks=len(capacity.mondays(first, last)))
+    return ({"from": (first - weeks).isoformat(), "to": (first - timedelta(days=1)).isoformat()},
+            {"from": (last + timedelta(days=1)).isoformat(), "to": (last + weeks).isoformat()})
+
+
 @bp.route("/planner")
 def planner():
     user = me()
     _require_allocator(user)
-    first, last, term = _range_from_query()
+    first, last = _planner_range()
+    term = capacity.term_of(first)
+    earlier, later = _planner_steps(first, last)
     specialism = request.args.get("specialism", "").strip()[:100] or None
     school_id = _id_arg("school_id")
     plan = capacity.planner(db.session, first, last, specialism=specialism, school_id=school_id,
@@ -104,6 +126,7 @@ def planner():
     return render_template(
         "pages/planner.html", plan=plan, first=first, last=last, term=term,
         previous=capacity.previous_term(term), next=capacity.next_term(term),
+        earlier=earlier, later=later,
         specialism=specialism, school_id=school_id, bucket=_bucket, iso_week=capacity.iso_week,
         schools=db.session.execute(schools.visible_schools(user)).scalars().all(),
         golden=capacity.golden_rule(db.session),
@@ -144,7 +167,7 @@ def _fill_choices(form, allocation=None):
         .order_by(Expert.name)).scalars().all()
     form.expert_id.choices = [SelectChoice(0, "Choose an expert")] + [
         SelectChoice(e.id, f"{e.name} ({', '.join(e.specialisms or []) or 'no specialism'}; "
-                           f"{e.days_per_week:g} days a week)") for e in experts]
+                           f"{plural(e.days_per_week, 'day')} a week)") for e in experts]
     all_schools = db.session.execute(schools.visible_schools(me())).scalars().all()
     form.school_id.choices = [SelectChoice(0, "Choose a school")] + [
         SelectChoice(s.id, s.name) for s in all_schools]
@@ -192,8 +215,8 @@ def _refused(form, error):
 def _saved(allocation, verb):
     expert = db.session.get(Expert, allocation.expert_id)
     days = allocation.days_per_week
-    message = (f"{verb} {expert.name} to {allocation.school.name}, {days:g} "
-               f"day{'' if days == 1 else 's'} a week from {allocation.starts_on.day} "
+    message = (f"{verb} {expert.name} to {allocation.school.name}, {plural(days, 'day')} "
+               f"a week from {allocation.starts_on.day} "
                f"{allocation.starts_on:%b %Y} to {allocation.ends_on.day} {allocation.ends_on:%b %Y}.")
     if allocation.override_reason:
         message += " The override and its reason are recorded."

@@ -1,0 +1,95 @@
+"""The forms the initiative page shows for its milestones, PDSA cycles and updates.
+
+They sit a floor below the page (``pages/lifecycle.py``, which draws it) and the routes that
+take their posts (``pages/milestones.py``, ``pages/pdsa.py``, ``pages/updates.py``), so both
+can import them without a cycle.
+"""
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from tracker import updates
+from tracker.blueprints.pages.common import whole_number
+from tracker.blueprints.pages.forms import plausible_date
+from tracker.extensions import db
+from tracker.models import User, initiative_schools, user_schools
+
+# Choices as {value: label}: WTForms deprecates lists of tuples.
+RAG_CHOICES = {"green": "Green: on track", "amber": "Amber: some concerns",
+               "red": "Red: off track"}
+ACT_CHOICES = {"adopt": "Adopt: keep the change as it is",
+               "adapt": "Adapt: change it and test again",
+               "abandon": "Abandon: stop this change"}
+
+
+class UpdateForm(FlaskForm):
+    rag = RadioField("How is it going?", choices=RAG_CHOICES,
+                     validators=[InputRequired("Choose green, amber or red.")])
+    narrative = TextAreaField("What happened, in a sentence or two", validators=[
+        DataRequired("Say in a sentence or two how it is going."), Length(max=updates.MAX_NARRATIVE)])
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField("Milestone", validators=[DataRequired("Give the milestone a title."),
+                                                 Length(max=200)])
+    due_on = DateField("Due on", validators=[InputRequired("Enter a due date."), plausible_date])
+    owner_id = SelectField("Owner", coerce=int, validators=[Optional()])
+
+
+class VersionForm(FlaskForm):
+    version = HiddenField()
+
+    def version_value(self):
+        return whole_number(self.version.data)
+
+
+class CycleForm(FlaskForm):
+    title = StringField("What change are you testing?", validators=[
+        DataRequired("Give the cycle a title."), Length(max=200)])
+    question = TextAreaField("Question", validators=[Length(max=20000)])
+    prediction = TextAreaField("Prediction", validators=[Length(max=20000)])
+    do_ends_on = DateField("Do ends on", validators=[Optional(), plausible_date])
+    parent_id = SelectField("Follows the cycle", coerce=int, validators=[Optional()])
+
+
+class AdvanceForm(VersionForm):
+    question = TextAreaField("Question", validators=[Length(max=20000)])
+    prediction = TextAreaField("Prediction", validators=[Length(max=20000)])
+    do_notes = TextAreaField("What happened, including anything unexpected",
+                             validators=[Length(max=20000)])
+    study_notes = TextAreaField("What you learned, against the prediction",
+                                validators=[Length(max=20000)])
+    act_decision = RadioField("Decision", choices=ACT_CHOICES, validators=[Optional()])
+    act_notes = TextAreaField("Notes on the decision", validators=[Length(max=20000)])
+
+    #: The fields shown for each next stage: what the stage being left must record.
+    SHOWN = {"do": ("question", "prediction"), "study": ("do_notes",),
+             "act": ("study_notes",), "closed": ("act_decision", "act_notes")}
+
+    def shown(self, to):
+        return [self[name] for name in self.SHOWN.get(to, ())]
+
+    def values(self, to):
+        return {name: self[name].data or "" for name in self.SHOWN.get(to, ())
+                if self[name].data not in (None, "None")}
+
+
+def advance_form(cycle, formdata=None):
+    form = AdvanceForm(formdata=formdata, prefix=f"cycle{cycle.id}")
+    if formdata is None:
+        form.version.data = cycle.version
+        for name in ("question", "prediction", "do_notes", "study_notes", "act_notes"):
+            form[name].data = getattr(cycle, name)
+        form.act_decision.data = cycle.act_decision
+    return form
+
+
+def people_of(initiative):
+    """Active people in the initiative's schools, and its owner: who may own its milestones."""
+    in_schools = select(user_schools.c.user_id).join(
+        initiative_schools, initiative_schools.c.school_id == user_schools.c.school_id).where(
+        initiative_schools.c.initiative_id == initiative.id)
+    return db.session.execute(select(User).where(
+        User.active.is_(True), or_(User.id.in_(in_schools), User.id == initiative.owner_id))
+        .order_by(User.name)).scalars().all()

@@ -1,0 +1,52 @@
+"""PDSA cycles from the initiative page: starting one and moving it to its next stage."""
+from flask import flash
+
+from tracker import pdsa, permissions
+from tracker.blueprints.pages import bp
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort, show_errors
+from tracker.blueprints.pages.initiative_forms import AdvanceForm, CycleForm
+from tracker.blueprints.pages.lifecycle import back_to, initiative_for, render_initiative, stale_or
+from tracker.errors import DomainError
+from tracker.extensions import db
+from tracker.models import Initiative
+
+
+@bp.route("/initiatives/<int:initiative_id>/pdsa-cycles", methods=["POST"])
+def cycle_start(initiative_id):
+    initiative = initiative_for(initiative_id, permissions.WRITE)
+    form = CycleForm()
+    form.parent_id.choices = {0: ""} | {
+        c.id: c.title for c in db.session.execute(pdsa.cycles_of(initiative)).unique().scalars()}
+    if form.validate_on_submit():
+        ok, _ = commit_or_show(form, lambda: (
+            pdsa.start_cycle(db.session, me(), initiative, title=form.title.data,
+                             question=form.question.data or "",
+                             prediction=form.prediction.data or "",
+                             do_ends_on=form.do_ends_on.data, parent_id=form.parent_id.data or None)
+        ))
+        if ok:
+            flash(f"Started the cycle “{form.title.data.strip()}” in Plan.", "success")
+            return back_to(initiative, "pdsa")
+    return render_initiative(initiative, cycle_form=form)
+
+
+@bp.route("/pdsa-cycles/<int:cycle_id>/advance", methods=["POST"])
+def cycle_advance(cycle_id):
+    cycle = or_abort(pdsa.get_cycle, db.session, me(), cycle_id, permissions.WRITE)
+    initiative = db.session.get(Initiative, cycle.initiative_id)
+    form = AdvanceForm(prefix=f"cycle{cycle.id}")
+    to = pdsa.next_stage(cycle)
+    if form.validate_on_submit():
+        try:
+            pdsa.advance_cycle(db.session, me(), cycle, form.values(to), form.version_value())
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.code == "stale_version":
+                flash(stale_or(error, "cycle"), "error")
+                return back_to(initiative, f"cycle-{cycle.id}")
+            show_errors(form, error)
+        else:
+            flash(f"“{cycle.title}” moved to {pdsa.STAGE_LABELS[cycle.stage]}.", "success")
+            return back_to(initiative, f"cycle-{cycle.id}")
+    return render_initiative(initiative, advance_forms={cycle.id: form})
