@@ -53,8 +53,9 @@ def navigation():
 
 
 from tracker.blueprints.pages import account, home, initiatives, lifecycle  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import milestones, pdsa, updates  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import notifications  # noqa: E402,F401  (routes)
-from tracker.blueprints.pages import policy  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import policy, reviews  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import capacity, experts  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import measures  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import dashboard  # noqa: E402,F401  (routes)
