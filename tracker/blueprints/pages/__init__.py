@@ -13,6 +13,8 @@ bp.add_app_template_filter(plural, "plural")
 #: (label, endpoint, roles that see it or None for everyone), in menu order.
 NAV = [
     ("My work", "pages.home", None),
+    # A project lead's home is already her week.
+    ("My week", "pages.my_week", ("admin", "central_team", "school_lead", "viewer")),
     ("Initiatives", "pages.initiative_list", None),
     ("Schools compared", "pages.dashboard_page", None),
     ("One in, one out", "pages.policy_overview", None),
@@ -59,3 +61,4 @@ from tracker.blueprints.pages import policy, reviews  # noqa: E402,F401  (routes
 from tracker.blueprints.pages import capacity, experts  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import measures  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import dashboard  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import my_week  # noqa: E402,F401  (routes)
