@@ -54,6 +54,8 @@ SENTENCES = [
      "Ann Lee created the initiative Reading for pleasure"),
     (entry("update", "schools", 5, {"max_active_initiatives": [None, 3]}),
      "Ann Lee changed the own limit of the school Hill Primary from “nothing” to “3”"),
+    (entry("create", "users", BEN, {"name": [None, "Ben Ode"], "role": [None, "viewer"]}),
+     "Ann Lee added the person Ben Ode"),
     (entry("login", "users", ANN, {"via": "web"}), "Ann Lee signed in"),
     (entry("logout", "users", ANN), "Ann Lee signed out"),
     (entry("login_failed", "users", ANN, {"email": "ann@trust.example", "via": "web"}, actor_id=None),

@@ -256,6 +256,8 @@ def _created(w):
         own = w.record(parent=False)
         return [w.actor(), Part(" added "), *own, *_created_details(w), Part(" to "),
                 *w.record(*parent, parent=False)]
+    if w.entry.record_type == "users":
+        return [w.actor(), Part(" added the person "), *w.record()]
     return [w.actor(), Part(" created "), *w.record(), *_created_details(w)]
 
 
