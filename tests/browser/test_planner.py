@@ -1,6 +1,7 @@
 """The central team's journey through the planner, in a real browser: find a free maths
 expert, allocate them, be refused a double booking, override it with a reason, and see
 the override flagged on the planner."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -79,3 +80,93 @@ def test_the_planner_scrolls_inside_its_table_on_a_laptop(make, page, sign_in):
     sign_in(page, make.user("central_team"))
     page.goto("/planner?from=2026-09-01&to=2027-02-28")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+SIZES = [pytest.param({"width": 390, "height": 844}, id="phone"),
+         pytest.param({"width": 1280, "height": 800}, id="desktop")]
+SHOTS = "/tmp/shots/planner"
+
+
+def _shot(page, name, size):
+    page.screenshot(path=f"{SHOTS}/{name}-{size['width']}.png", full_page=True)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_planner_opens_on_this_week_in_view(make, page, sign_in, size):
+    make.expert(name="Maya Patel", specialisms=["maths"], days_per_week=1)
+    page.set_viewport_size(size)
+    sign_in(page, make.user("central_team"))
+    page.goto("/planner")
+    monday = clock.today() - timedelta(days=clock.today().weekday())
+    first_week = page.locator("table.planner thead th").nth(1)
+    assert first_week.get_attribute("aria-current") == "date"
+    assert f"W{monday.isocalendar()[1]:02d}" in first_week.inner_text()
+    box = first_week.bounding_box()
+    assert box["x"] + box["width"] <= size["width"]            # this week is on screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    assert page.get_by_text("1 day a week").is_visible()
+    # The cell's name begins with the share it shows.
+    cell = page.locator("a.cell-value").first
+    assert cell.get_attribute("aria-label") is None
+    assert page.get_by_role("link", name=re.compile(r"^0% Maya Patel, week \d{4}-W\d\d: 0 of 1 day; "
+                                                    r"allocate, 1 day free$")).count() == 12
+    _shot(page, "planner", size)
+    page.get_by_role("link", name="← Earlier weeks").click()
+    assert page.locator("table.planner thead th.this-week").count() == 0
+    _shot(page, "planner-earlier", size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_expert_is_changed_and_their_leave_recorded_through_the_pages(make, page, sign_in, size):
+    today = clock.today()
+    course = today - timedelta(days=today.weekday()) + timedelta(weeks=1, days=2)
+    oakwood = make.school(name="Oakwood Primary")
+    make.expert(name="Maya Patel", specialisms=["maths"], days_per_week=2)
+    page.set_viewport_size(size)
+    sign_in(page, make.user("central_team"))
+    page.goto("/planner")
+    page.get_by_role("link", name="Experts and their leave").click()
+    page.get_by_role("link", name="Change Maya Patel").click()
+    page.get_by_label("Name").fill("Maya Patel-Jones")
+    page.get_by_label("Specialisms (optional)").fill("maths, early reading")
+    page.get_by_label("Home school").select_option(label=oakwood.name)
+    page.get_by_label("Days a week").fill("1")
+    _shot(page, "expert-form", size)
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Saved Maya Patel-Jones.").is_visible()
+    row = page.get_by_role("row").filter(has_text="Maya Patel-Jones")
+    assert "early reading" in row.inner_text() and "Oakwood Primary" in row.inner_text()
+    assert "1 day" in row.inner_text() and "1 days" not in row.inner_text()
+    _shot(page, "expert-list", size)
+
+    page.get_by_role("link", name="Leave of Maya Patel-Jones").click()
+    page.get_by_label("First day away").fill(course.isoformat())
+    page.get_by_label("Last day away").fill(course.isoformat())
+    page.get_by_label("Reason (optional)").fill("Maths hub course")
+    page.get_by_role("button", name="Record leave").click()
+    assert page.get_by_text("Recorded Maya Patel-Jones away").is_visible()
+    assert page.get_by_role("cell", name="Maths hub course").is_visible()
+    _shot(page, "expert-leave", size)
+    page.get_by_role("link", name="The planner").click()
+    leave_week = page.locator("table.planner tbody tr").first.locator("td").nth(1)
+    assert "L" in leave_week.inner_text() and "100%" in leave_week.inner_text()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_an_allocation_in_the_past_is_refused_beside_its_last_day(make, page, sign_in, size):
+    make.school(name="Oakwood Primary")
+    make.expert(name="Maya Patel", specialisms=["maths"], days_per_week=2)
+    page.set_viewport_size(size)
+    sign_in(page, make.user("central_team"))
+    page.goto("/allocations/new")
+    page.get_by_label("Expert").select_option(label="Maya Patel (maths; 2 days a week)")
+    page.get_by_label("School").select_option(label="Oakwood Primary")
+    page.get_by_label("First day").fill("2025-01-06")
+    page.get_by_label("Last day").fill("2025-01-10")
+    page.get_by_label("Days a week").fill("1")
+    page.get_by_role("button", name="Allocate").click()
+    error = page.locator("#ends_on-error")
+    assert "a new allocation must end today or later" in error.inner_text()
+    assert page.get_by_label("Last day").get_attribute("aria-invalid") == "true"
+    assert page.get_by_role("alert").get_by_role("link").first.get_attribute("href") == "#ends_on"
+    _shot(page, "allocation-past", size)
