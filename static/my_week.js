@@ -21,17 +21,13 @@ document.addEventListener("DOMContentLoaded", function () {
     fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin",
                         headers: {"Accept": "text/html"}})
       .then(function (response) {
-        if (response.redirected && new URL(response.url).pathname !== window.location.pathname) {
-          window.location.assign(response.url);  // signed out, say: go where the server sends
-          return null;
-        }
-        return response.text();
+        return response.text().then(function (html) { return {url: response.url, html: html}; });
       })
-      .then(function (html) {
-        if (html === null) { return; }
-        var fresh = new DOMParser().parseFromString(html, "text/html");
+      .then(function (answer) {
+        var fresh = new DOMParser().parseFromString(answer.html, "text/html");
         var list = fresh.getElementById("week");
-        if (!list) { form.submit(); return; }
+        // Not this list (signed out, say): show the page the server sent instead.
+        if (!list) { window.location.assign(answer.url); return; }
         document.getElementById("week").replaceWith(list);
         var flashes = fresh.querySelectorAll(".flashes .flash");
         say(Array.prototype.map.call(flashes, function (p) { return p.textContent; }).join(" "));
