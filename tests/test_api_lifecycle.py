@@ -197,6 +197,30 @@ def test_gates_show_every_criterion_and_the_next_phase(make, api_as, school, lea
     assert {c["code"]: c["met"] for c in prepare["criteria"]} == {"problem": True, "evidence": False}
 
 
+def test_gates_list_the_moves_the_caller_may_make_and_a_skip_they_list_lands(
+        make, api_as, school, lead):
+    make.policy(mode="cap", max_active_initiatives=5)
+    initiative = make.initiative(schools=[school], phase="explore", problem="Low attendance",
+                                 evidence="EEF", active_ingredients="Daily check-ins")
+    make.milestone(initiative)
+    make.measure(initiative)
+    body = api_as(lead).get(f"/api/v1/initiatives/{initiative.id}/gates").get_json()
+    assert [(m["to"], m["kind"], m["ready"], m["needs_reason"]) for m in body["allowed_moves"]] == [
+        ("prepare", "forward", True, False), ("deliver", "forward", True, False),
+        ("rejected", "end", True, False)]
+    owner = api_as(initiative.owner).get(f"/api/v1/initiatives/{initiative.id}/gates").get_json()
+    assert owner["allowed_moves"] == []
+    moved = api_as(lead).post(f"/api/v1/initiatives/{initiative.id}/transitions",
+                              json={"to": "deliver"})
+    assert moved.status_code == 201
+    after = api_as(lead).get(f"/api/v1/initiatives/{initiative.id}/gates").get_json()
+    assert [(m["to"], m["kind"], m["ready"], m["needs_reason"])
+            for m in after["allowed_moves"]] == [
+        ("sustain", "forward", False, False), ("prepare", "back", True, True),
+        ("explore", "back", True, True)]
+    assert [m["code"] for m in after["allowed_moves"][0]["missing"]] == ["pdsa_studied"]
+
+
 def test_unknown_and_huge_initiative_ids_are_not_found(api_as, lead):
     for initiative_id in (999, 2**63, 10**30):
         response = api_as(lead).post(f"/api/v1/initiatives/{initiative_id}/transitions",

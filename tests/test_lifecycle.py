@@ -266,3 +266,71 @@ def test_entering_deliver_schedules_one_review(make, session, school, lead):
     reviews = session.execute(select(DeimplementationReview)).scalars().all()
     assert [r.due_on for r in reviews] == [date(2026, 5, 31)]
     assert session.execute(select(Transition)).scalars().all()[-1].to_phase == "deliver"
+
+
+# --- the moves someone may ask for: one rule for the pages and the API ------------------
+
+F, B, E = "forward", "back", "end"
+ALLOWED_CASES = [
+    # (who, phase, every gate met?, status, [(to, kind, ready)])
+    ("school_lead", "explore", False, "active", [("prepare", F, False), ("rejected", E, True)]),
+    ("school_lead", "explore", True, "active",
+     [("prepare", F, True), ("deliver", F, True), ("sustain", F, True), ("rejected", E, True)]),
+    ("school_lead", "prepare", True, "active",
+     [("deliver", F, True), ("sustain", F, True), ("explore", B, True)]),
+    ("school_lead", "deliver", False, "active",
+     [("sustain", F, False), ("prepare", B, True), ("explore", B, True)]),
+    ("school_lead", "sustain", True, "active",
+     [("deliver", B, True), ("prepare", B, True), ("explore", B, True), ("completed", E, True)]),
+    ("admin", "explore", False, "active",
+     [("prepare", F, False), ("deliver", F, False), ("sustain", F, False), ("rejected", E, True)]),
+    ("project_lead", "prepare", True, "active", []),
+    ("viewer", "prepare", True, "active", []),
+    ("school_lead", "deliver", True, "completed", []),
+]
+
+
+def _initiative_for(make, school, phase, met, status):
+    if met:
+        return ready(make, school, phase, status=status)
+    return make.initiative(schools=[school], phase=phase, status=status)
+
+
+@pytest.mark.parametrize("who,phase,met,status,expected", ALLOWED_CASES)
+def test_allowed_moves_lists_the_moves_the_caller_may_ask_for(
+        make, session, school, lead, who, phase, met, status, expected):
+    make.policy(mode="strict")
+    initiative = _initiative_for(make, school, phase, met, status)
+    user = {"school_lead": lead, "admin": make.user("admin"),
+            "viewer": make.user("viewer", schools=[school]),
+            "project_lead": initiative.owner}[who]
+    moves = lifecycle.allowed_moves(session, user, initiative)
+    assert [(m.to, m.kind, m.ready) for m in moves] == expected
+    assert all(m.needs_reason == (m.kind == B) for m in moves)
+
+
+@pytest.mark.parametrize("who,phase,met,status,expected",
+                         [c for c in ALLOWED_CASES if c[4]])
+def test_every_allowed_move_lands_and_every_other_is_refused(
+        make, session, school, lead, who, phase, met, status, expected):
+    """What allowed_moves offers is exactly what move_phase accepts (ready ones as they are,
+    the admin's unready ones with an override; a back move with its reason)."""
+    make.policy(mode="strict")
+    user = lead if who == "school_lead" else make.user("admin")
+    offered = {to for to, _, _ in expected}
+    for to in lifecycle.TARGETS:
+        if to == "deimplemented":
+            continue
+        initiative = _initiative_for(make, school, phase, met, status)
+        move = next((m for m in lifecycle.allowed_moves(session, user, initiative)
+                     if m.to == to), None)
+        override = "Agreed at the trust board." if move and not move.ready else None
+        try:
+            lifecycle.move_phase(session, user, initiative, to, reason="We learned why.",
+                                 override_reason=override, today=TODAY)
+        except (GateBlocked, Invalid, Forbidden):
+            session.rollback()
+            assert to not in offered or not move.ready and who != "admin", to
+        else:
+            session.rollback()
+            assert to in offered, to

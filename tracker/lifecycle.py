@@ -24,12 +24,13 @@ from typing import Callable
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
-from tracker import clock, permissions
+from tracker import clock, outbox, permissions
 from tracker.audit import record_event
 from tracker.errors import Forbidden, GateBlocked, Invalid, check_version
 from tracker.models import (DeimplementationReview, Initiative, Measure, Milestone, PdsaCycle,
-                            Transition)
-from tracker.models.initiative import PHASES
+                            Transition, User, initiative_schools, user_schools)
+from tracker.models.initiative import PHASE_LABELS, PHASES
+from tracker.policy import current_policy, out_required
 
 #: Where a move may end an initiative, and from which phase.
 ENDINGS = {"completed": "sustain", "rejected": "explore"}
@@ -53,9 +54,17 @@ class Criterion:
     code: str
     message: str
     check: Callable[[Initiative, Facts], bool]
+    #: What a met criterion says instead of ``message``, when meeting it asked nothing of
+    #: the initiative (None: ``message`` reads right either way).
+    met_without_asking: Callable[[Initiative, Facts], str | None] = lambda initiative, facts: None
 
     def as_missing(self):
         return {"code": self.code, "message": self.message}
+
+    def as_row(self, initiative, facts):
+        met = self.check(initiative, facts)
+        message = (met and self.met_without_asking(initiative, facts)) or self.message
+        return {"code": self.code, "message": message, "met": met}
 
 
 def _written(field):
@@ -66,6 +75,12 @@ def _one_out_named(initiative, facts):
     # Done-ness is not a gate: an out not carried out by its due date is an
     # ``out_overdue`` breach (tracker.policy), reported after the move.
     return not facts.out_required or (initiative.has_out and initiative.out_due_on is not None)
+
+
+def _no_out_needed(initiative, facts):
+    if facts.out_required or initiative.has_out:
+        return None
+    return "No one out is needed: its schools are under their limit of active initiatives."
 
 
 GATES = {
@@ -85,7 +100,7 @@ GATES = {
                   lambda initiative, facts: facts.has_measure),
         Criterion("one_out",
                   "Name what this initiative will stop to make room (its one out), and by when.",
-                  _one_out_named),
+                  _one_out_named, _no_out_needed),
     ),
     "sustain": (
         Criterion("pdsa_studied",
@@ -103,9 +118,6 @@ def gate_facts(session, initiative):
         exists().where(PdsaCycle.initiative_id == initiative.id,
                        PdsaCycle.stage.in_(STUDIED_STAGES)),
     )).one()
-    # Imported here: tracker.policy and tracker.reviews call back into this module.
-    from tracker.policy import out_required
-
     return Facts(has_milestone=bool(row[0]), has_measure=bool(row[1]),
                  has_studied_cycle=bool(row[2]), out_required=out_required(session, initiative))
 
@@ -137,8 +149,7 @@ def gate_checklist(session, initiative):
     facts = gate_facts(session, initiative)
     checklist = []
     for phase, criteria in GATES.items():
-        rows = [{"code": c.code, "message": c.message, "met": c.check(initiative, facts)}
-                for c in criteria]
+        rows = [c.as_row(initiative, facts) for c in criteria]
         checklist.append({"to": phase, "met": all(r["met"] for r in rows), "criteria": rows})
     return checklist
 
@@ -152,6 +163,59 @@ def next_phase(initiative):
 
 def is_back_move(initiative, to):
     return to in PHASES and PHASES.index(to) < PHASES.index(initiative.phase)
+
+
+@dataclass(frozen=True)
+class Move:
+    """A move someone may ask ``move_phase`` for."""
+
+    to: str
+    #: ``forward``, ``back`` (needs a reason) or ``end`` (completed, rejected).
+    kind: str
+    #: ``[{"code", "message"}]``: the criteria still unmet on the way. Empty: the move
+    #: lands; otherwise the gate refuses it until they are met, or an admin overrides.
+    missing: tuple = ()
+
+    @property
+    def ready(self):
+        return not self.missing
+
+    @property
+    def needs_reason(self):
+        return self.kind == "back"
+
+    @property
+    def label(self):
+        """``Deliver (forward)``: the move in a person's words."""
+        how = {"forward": "forward", "back": "back", "end": "ends it"}[self.kind]
+        return f"{PHASE_LABELS[self.to]} ({how})"
+
+
+def allowed_moves(session, user, initiative, facts=None):
+    """The moves ``user`` may ask for, in the order a person weighs them: forward (nearest
+    first), back (nearest first), then the ending. One rule for the pages and the API:
+
+    - nobody but the school lead or an admin moves an initiative, and an ended one moves
+      no more (none);
+    - forward: the next phase, even with its gate unmet (the move then names what is
+      missing); a phase beyond it only when every gate on the way is met, or for an
+      admin, who may override an unmet gate;
+    - back: every earlier phase, with a reason;
+    - the ending its phase allows (rejected from Explore, completed from Sustain).
+    """
+    if initiative.status != "active" or not permissions.can(user, permissions.MOVE_PHASE,
+                                                             initiative):
+        return []
+    facts = facts or gate_facts(session, initiative)
+    here = PHASES.index(initiative.phase)
+    moves = []
+    for to in PHASES[here + 1:]:
+        missing = tuple(unmet_criteria(session, initiative, to, facts))
+        if to == next_phase(initiative) or not missing or user.role == "admin":
+            moves.append(Move(to, "forward", missing))
+    moves += [Move(to, "back") for to in reversed(PHASES[:here])]
+    moves += [Move(end, "end") for end, phase in ENDINGS.items() if phase == initiative.phase]
+    return moves
 
 
 def _clean(text):
@@ -241,20 +305,100 @@ def record_transition(session, actor, initiative, to, reason=None, override_reas
                             reason=reason, override_reason=override_reason)
     session.add(transition)
     session.flush()
-    if to == "deliver" and from_phase != "deliver" and not _review_waiting(session, initiative):
-        from tracker.reviews import schedule_next_review  # see gate_facts on the import
-
+    if to == "deliver" and from_phase != "deliver" and not review_waiting(session, initiative):
         schedule_next_review(session, initiative, today)
     return transition
 
 
-def _review_waiting(session, initiative):
+# --- the de-implementation review a move schedules (tracker.reviews decides it) -----------
+
+def review_waiting(session, initiative):
+    """Whether the initiative has a review not yet decided."""
     return session.execute(select(exists().where(
         DeimplementationReview.initiative_id == initiative.id,
         DeimplementationReview.decision.is_(None)))).scalar()
+
+
+def schedule_next_review(session, initiative, from_date):
+    """Put the next review ``review_interval_days`` after ``from_date`` (entering Deliver,
+    or a decided review). Returns the new review."""
+    interval = current_policy(session).review_interval_days
+    review = DeimplementationReview(initiative_id=initiative.id,
+                                    due_on=clock.plus_days(from_date, interval))
+    session.add(review)
+    session.flush()
+    return review
 
 
 def transitions_of(initiative):
     """A select of an initiative's history, oldest first, with who moved it."""
     return (select(Transition).where(Transition.initiative_id == initiative.id)
             .options(joinedload(Transition.user)).order_by(Transition.at, Transition.id))
+
+
+# --- asking the people who can move it ---------------------------------------------------
+
+@dataclass(frozen=True)
+class MoveRequest:
+    to: str
+    #: The people asked (school leads, else admins).
+    asked: list
+    #: How many emails this request queued: 0 when each was asked already today.
+    queued: int
+
+
+def movers(session, initiative):
+    """Who may move ``initiative``: the active school leads of its schools, and the
+    admins too when one of its schools has no school lead. In two queries, by name."""
+    school_ids = initiative.school_ids
+    leads = session.execute(
+        select(User, user_schools.c.school_id)
+        .join(user_schools, user_schools.c.user_id == User.id)
+        .where(user_schools.c.school_id.in_(school_ids or [-1]), User.role == "school_lead",
+               User.active.is_(True), User.anonymised_at.is_(None))).all()
+    people = {user.id: user for user, _ in leads}
+    if not school_ids or {school_id for _, school_id in leads} != set(school_ids):
+        people.update((admin.id, admin) for admin in session.execute(
+            select(User).where(User.role == "admin", User.active.is_(True),
+                               User.anonymised_at.is_(None))).scalars())
+    return sorted(people.values(), key=lambda user: (user.name.casefold(), user.id))
+
+
+def request_move(session, actor, initiative, link, today=None):
+    """Ask the people who may move ``initiative`` (``movers``) to move it to its next phase,
+    by email through the outbox: once per person, initiative, phase and day, however
+    often it is asked. ``link`` is the initiative page's address. A request that queued
+    mail is audited. Returns a MoveRequest.
+
+    Raises Forbidden unless ``actor`` may change the initiative; Invalid when it has no
+    next phase (ended, or in Sustain) or nobody else can move it; GateBlocked, with
+    every unmet criterion, while the next phase's gate is not met.
+    """
+    permissions.require(actor, permissions.REQUEST_MOVE, initiative)
+    to, today = next_phase(initiative), today or clock.today()
+    if to is None:
+        raise Invalid("There is no next phase to ask for.", fields={"to": [
+            "This initiative is in Sustain or has ended."]})
+    missing = unmet_criteria(session, initiative, to)
+    if missing:
+        raise GateBlocked(f"Not ready for {PHASE_LABELS[to]}: " + " ".join(
+            m["message"] for m in missing), missing=missing)
+    everyone = movers(session, initiative)
+    asked = [person for person in everyone if person.id != actor.id]
+    if not asked:
+        raise Invalid("Nobody else can move this initiative: you can move it yourself."
+                      if everyone else "Nobody can move this initiative yet: its schools "
+                      "have no school lead and the trust has no admin.")
+    subject = f"Please move “{initiative.title}” to {PHASE_LABELS[to]}"
+    text = (f"{actor.name} asks you to move “{initiative.title}” from "
+            f"{PHASE_LABELS[initiative.phase]} to {PHASE_LABELS[to]}. Every criterion of the "
+            f"gate is met.\n\nCheck it and move it here: {link}\n")
+    queued = outbox.queue_messages(session, [dict(
+        kind="move_request", recipient=person, subject=subject, text=text, html=None,
+        key_date=today, subject_key=f"{initiative.id}:{to}") for person in asked])
+    if queued:
+        record_event(session, "move_requested", "initiatives", initiative.id, details={
+            "to": to, "asked": [person.id for person in asked], "queued": queued},
+            actor_id=actor.id)
+        session.flush()
+    return MoveRequest(to=to, asked=asked, queued=queued)

@@ -36,6 +36,7 @@ from tracker.clock import today as trust_today
 from tracker.errors import Conflict, Invalid, NotFound, check_version
 from tracker.locks import hold
 from tracker.models import Measure, MeasurePoint, MeasureRebase, PdsaCycle, Transition
+from tracker.models.initiative import PHASE_LABELS
 from tracker.models.measure import MEASURE_KINDS
 
 MAX_NAME = 200
@@ -56,10 +57,6 @@ RULES = ("ihi", "anhoej")
 SERIES_INITIATIVE, SERIES_SCHOOL, SERIES_MEAN = "initiative", "school", "mean_of_schools"
 #: Initiative-wide values on some dates, the schools' mean on the others.
 SERIES_COMBINED = "combined"
-
-PHASE_WORDS = {"explore": "Explore", "prepare": "Prepare", "deliver": "Deliver",
-               "sustain": "Sustain", "completed": "Completed", "rejected": "Rejected",
-               "deimplemented": "De-implemented"}
 
 
 # --------------------------------------------------------------------------- results
@@ -900,7 +897,7 @@ def annotations(session, initiative):
         select(PdsaCycle.stage_since, PdsaCycle.title, PdsaCycle.stage)
         .where(PdsaCycle.initiative_id == initiative.id).order_by(PdsaCycle.stage_since)).all()
     out = [Annotation(at.date() if isinstance(at, datetime) else at, "phase",
-                      f"→ {PHASE_WORDS.get(to, to)}") for at, to in transitions]
+                      f"→ {PHASE_LABELS.get(to, to)}") for at, to in transitions]
     out += [Annotation(on, "pdsa", f"PDSA “{title}” ({stage})") for on, title, stage in cycles]
     return sorted(out, key=lambda a: a.on)
 

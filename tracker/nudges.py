@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from tracker.errors import Invalid
 from tracker.models import (DeimplementationReview, Initiative, Milestone, School, Transition,
                             User, initiative_schools, user_schools)
-from tracker.models.initiative import PHASES
+from tracker.models.initiative import PHASE_LABELS
 
 # --- preferences -------------------------------------------------------------------------
 
@@ -452,8 +452,6 @@ def _no_capacity_item(initiative, today):
 # --- the digest job ----------------------------------------------------------------------
 
 DIGEST_DAYS = 7
-PHASE_LABELS = {p: p.title() for p in PHASES} | {
-    "completed": "Completed", "rejected": "Rejected", "deimplemented": "De-implemented"}
 
 
 def digest(session, today, *, days=DIGEST_DAYS, zone="Europe/London"):
@@ -525,7 +523,7 @@ def _late(session, today):
                                   f"{_days((today - due_on).days)} overdue.",
                                   _initiative_path(i_id, "milestones"), i_title, (due_on, m_id)))
              for m_id, title, due_on, i_id, i_title in rows]
-    found += [(schools[i_id], Item("digest", "late", f"Review of {i_title}",
+    found += [(schools[i_id], Item("digest", "late", "De-implementation review",
                                    f"{_days((today - due_on).days)} overdue.",
                                    f"/reviews/{r_id}", i_title, (due_on, r_id)))
               for r_id, due_on, i_id, i_title in review_rows]

@@ -23,9 +23,13 @@ READ = "read"
 CREATE = "create"
 WRITE = "write"
 MOVE_PHASE = "move_phase"
+#: Asking the people who move phases to move one: anyone who may change the initiative.
+REQUEST_MOVE = "request_move"
 DECIDE_REVIEW = "decide_review"
 ALLOCATE = "allocate"
 ADMINISTER = "administer"
+#: The roles, besides admins, that start initiatives (in their own schools).
+CREATORS = ("school_lead", "project_lead")
 
 
 def sees_whole_trust(user):
@@ -76,17 +80,31 @@ def can(user, action, initiative=None, school_ids=None):
         return False
     if action == CREATE:
         mine = set(user.school_ids)
-        return (user.role in ("school_lead", "project_lead")
-                and bool(school_ids) and set(school_ids) <= mine)
+        return user.role in CREATORS and bool(school_ids) and set(school_ids) <= mine
     if initiative is None:
         return False
     leads_a_school = user.role == "school_lead" and bool(
         set(user.school_ids) & set(initiative.school_ids))
     if action in (MOVE_PHASE, DECIDE_REVIEW):
         return leads_a_school
-    if action == WRITE:
+    if action in (WRITE, REQUEST_MOVE):
         return leads_a_school or (user.role == "project_lead" and initiative.owner_id == user.id)
     return False
+
+
+def may_start_initiatives(user, school_ids=None):
+    """Whether ``user`` may start an initiative in ``school_ids``; with None, in at least one
+    school (whether to offer "Start an initiative" at all)."""
+    if school_ids is None:
+        return user.role == "admin" or (user.role in CREATORS and bool(user.school_ids))
+    return can(user, CREATE, school_ids=school_ids)
+
+
+def may_edit_review(user, review):
+    """Whether ``user`` may write ``review``: who decides its initiative's reviews, and once
+    it is decided (its effects have happened) only an admin."""
+    return can(user, DECIDE_REVIEW, review.initiative) and (
+        review.decision is None or user.role == "admin")
 
 
 def can_own(user, school_ids):
@@ -185,6 +203,7 @@ def _refusal(action):
         CREATE: "You can only start initiatives in your own schools.",
         WRITE: "Only the initiative's owner, its school lead or an admin can change it.",
         MOVE_PHASE: "Only the school lead or an admin can move an initiative between phases.",
+        REQUEST_MOVE: "Only the initiative's owner, its school lead or an admin can ask for a move.",
         DECIDE_REVIEW: "Only the school lead or an admin can decide a review.",
         ALLOCATE: "Only the central team or an admin can allocate experts.",
         ADMINISTER: "Only an admin can do this.",

@@ -226,6 +226,30 @@ def outs_due(session, school_id):
             .order_by(Initiative.out_due_on, Initiative.id))
 
 
+def weeks_run(session, initiatives):
+    """``{initiative_id: whole weeks}`` each ended initiative ran as a counted one: from the
+    day it first entered Prepare or Deliver (its transition history; with no history, its
+    ``phase_since`` if it ended in a counted phase or after) to ``ended_on``. One that never
+    got past Explore, or has no end date, is left out. One query."""
+    ids = [i.id for i in initiatives]
+    first = dict(session.execute(
+        select(Transition.initiative_id, func.min(Transition.at))
+        .where(Transition.initiative_id.in_(ids or [-1]),
+               Transition.to_phase.in_(COUNTED_PHASES))
+        .group_by(Transition.initiative_id)).all())
+    ran = {}
+    for initiative in initiatives:
+        if initiative.id in first:
+            since = _trust_date(first[initiative.id])
+        elif initiative.phase != "explore":
+            since = initiative.phase_since
+        else:
+            continue
+        if initiative.ended_on is not None and since is not None:
+            ran[initiative.id] = max(0, (initiative.ended_on - since).days) // 7
+    return ran
+
+
 def out_overdue_on(policy, initiative, today):
     """Whether the initiative's out, not done, is past its due date plus the grace days."""
     return (initiative.has_out and not initiative.out_done and initiative.out_due_on is not None

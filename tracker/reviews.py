@@ -25,28 +25,16 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
-from tracker import clock, permissions
+from tracker import clock, lifecycle, permissions
 from tracker.capacity import expert_days
 from tracker.errors import Forbidden, Invalid, check_version
 from tracker.models import (Allocation, DeimplementationReview, Initiative, PdsaCycle, User,
                             initiative_schools)
 from tracker.models.review import DECISIONS
-from tracker.policy import current_policy
 
 TEXT_FIELDS = ("impact_evidence", "opportunity_cost", "workload", "would_stop", "rationale")
 EDITABLE = TEXT_FIELDS + ("due_on", "reviewer_id")
 ENDED_ALLOCATION = ("cancelled", "delivered")
-
-
-def schedule_next_review(session, initiative, from_date):
-    """Put the next review ``review_interval_days`` after ``from_date`` (entering Deliver,
-    or a decided review). Returns the new review."""
-    interval = current_policy(session).review_interval_days
-    review = DeimplementationReview(initiative_id=initiative.id,
-                                    due_on=from_date + timedelta(days=interval))
-    session.add(review)
-    session.flush()
-    return review
 
 
 def get_review(session, user, review_id, action=permissions.READ):
@@ -108,7 +96,7 @@ def update_review(session, actor, review, version, today=None, **changes):
     """
     initiative = review.initiative
     permissions.require(actor, permissions.DECIDE_REVIEW, initiative)
-    if review.decision is not None and actor.role != "admin":
+    if not permissions.may_edit_review(actor, review):
         raise Forbidden("This review has been decided; only an admin can change it.")
     check_version(review, version)
     decision = changes.pop("decision", None)
@@ -155,18 +143,16 @@ def decide_review(session, actor, review, decision, rationale, today=None):
 
 
 def _carry_out(session, actor, review, initiative, today):
-    from tracker.lifecycle import record_transition  # lifecycle imports this module
-
     if review.decision == "continue":
-        if not _open_review_waiting(session, initiative):
-            schedule_next_review(session, initiative, today)
+        if not lifecycle.review_waiting(session, initiative):
+            lifecycle.schedule_next_review(session, initiative, today)
     elif review.decision == "adapt":
         if initiative.phase != "prepare":
-            record_transition(session, actor, initiative, "prepare", reason=review.rationale,
-                              today=today)
+            lifecycle.record_transition(session, actor, initiative, "prepare",
+                                        reason=review.rationale, today=today)
     else:
-        record_transition(session, actor, initiative, "deimplemented", reason=review.rationale,
-                          today=today)
+        lifecycle.record_transition(session, actor, initiative, "deimplemented",
+                                    reason=review.rationale, today=today)
         review.freed_expert_days = end_allocations(session, initiative, today)
         close_cycles(session, initiative, today)
     session.flush()
@@ -199,12 +185,6 @@ def close_cycles(session, initiative, today):
     for cycle in cycles:
         cycle.stage, cycle.stage_since = "closed", today
         cycle.act_decision = cycle.act_decision or "abandon"
-
-
-def _open_review_waiting(session, initiative):
-    return session.execute(select(exists().where(
-        DeimplementationReview.initiative_id == initiative.id,
-        DeimplementationReview.decision.is_(None)))).scalar()
 
 
 def _apply(session, review, values):

@@ -11,6 +11,11 @@ from tracker.models.user import User
 
 PHASES = ("explore", "prepare", "deliver", "sustain")
 STATUSES = ("active", "completed", "deimplemented", "rejected")
+#: What a person reads for each phase and each ended status: the one table every page,
+#: email and chart uses (a Jinja global, ``phase_labels``).
+PHASE_LABELS = {"explore": "Explore", "prepare": "Prepare", "deliver": "Deliver",
+                "sustain": "Sustain", "completed": "Completed", "rejected": "Rejected",
+                "deimplemented": "De-implemented"}
 RAGS = ("green", "amber", "red")
 PILLARS = ("vision", "capacity", "collective_commitment", "data", "process",
            "improvement_activity", "quality_assurance")

@@ -49,11 +49,31 @@ class GateOut(StrictSchema):
     criteria = fields.List(fields.Nested(CriterionOut))
 
 
+class MissingOut(StrictSchema):
+    code = fields.String()
+    message = fields.String()
+
+
+class AllowedMoveOut(StrictSchema):
+    to = fields.String()
+    kind = fields.String(metadata={"description": "forward, back or end."})
+    ready = fields.Boolean(metadata={"description": (
+        "Whether the move lands as it is; false: the gate refuses it until `missing` is met "
+        "(an admin may send an override_reason).")})
+    needs_reason = fields.Boolean(metadata={"description": "A move back needs a reason."})
+    missing = fields.List(fields.Nested(MissingOut))
+
+
 class GatesOut(StrictSchema):
     phase = fields.String()
     status = fields.String()
     next = fields.String(allow_none=True)
     gates = fields.List(fields.Nested(GateOut))
+    allowed_moves = fields.List(fields.Nested(AllowedMoveOut), metadata={"description": (
+        "The moves you may ask for (POST transitions): forward to the next phase, further "
+        "forward only when every gate on the way is met (admins: any, with an override), "
+        "back with a reason, and the ending the phase allows. Empty when you may not move "
+        "this initiative or it has ended.")})
 
 
 @blp.route("/<int:initiative_id>/transitions", methods=["GET"])
@@ -88,9 +108,10 @@ def move(values, initiative_id):
 @blp.route("/<int:initiative_id>/gates", methods=["GET"])
 @blp.response(200, GatesOut)
 def gates(initiative_id):
-    """Each gate's criteria and whether they are met, so a client sees what is missing
-    before it tries a move."""
+    """Each gate's criteria and whether they are met, and the moves you may ask for, so a
+    client sees what is missing before it tries a move."""
     initiative = permissions.get_initiative(db.session, current(), initiative_id)
     return {"phase": initiative.phase, "status": initiative.status,
             "next": lifecycle.next_phase(initiative),
-            "gates": lifecycle.gate_checklist(db.session, initiative)}
+            "gates": lifecycle.gate_checklist(db.session, initiative),
+            "allowed_moves": lifecycle.allowed_moves(db.session, current(), initiative)}

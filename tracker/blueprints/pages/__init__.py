@@ -4,9 +4,15 @@ from flask_login import current_user, login_required
 
 from tracker.audit import acting_as
 from tracker.extensions import db
+from tracker.models.initiative import PHASE_LABELS
+from tracker.permissions import may_start_initiatives
 from tracker.wording import plural
 
 bp = Blueprint("pages", __name__)
+# Every template (and every macro imported without context) reads phases in these words.
+bp.add_app_template_global(PHASE_LABELS, "phase_labels")
+# Templates ask who may do what here, as the views do, never a list of roles.
+bp.add_app_template_global(may_start_initiatives, "may_start_initiatives")
 # "1 day", "2 days": every template counts with ``{{ n|plural("day") }}``.
 bp.add_app_template_filter(plural, "plural")
 

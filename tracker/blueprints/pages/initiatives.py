@@ -48,7 +48,7 @@ def initiative_list():
         schools=db.session.execute(schools.visible_schools(user)).scalars().all(),
         owners=_owner_choices(user), choices=CHOICES, pillar_labels=PILLAR_LABELS,
         helix_labels=HELIX_LABELS,
-        can_create=user.role in ("admin", "school_lead", "project_lead"))
+        can_create=permissions.may_start_initiatives(user))
 
 
 def _owner_choices(user):
@@ -88,8 +88,9 @@ def _fill_choices(form, user, initiative=None):
 @bp.route("/initiatives/new", methods=["GET", "POST"])
 def initiative_new():
     user = me()
-    if user.role not in ("admin", "school_lead", "project_lead"):
-        abort(403, description="Your role cannot start initiatives.")
+    if not permissions.may_start_initiatives(user):
+        abort(403, description="You cannot start initiatives: only admins, and school and "
+                               "project leads in their own schools, can.")
     form = InitiativeForm()
     _fill_choices(form, user)
     if request.method == "GET" and len(form.school_ids.choices) == 1:

@@ -7,14 +7,14 @@ it draws the page again with the posted form and the message beside its field.
 """
 from collections import defaultdict
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from tracker import clock, initiatives, lifecycle, measures, milestones, pdsa, permissions, updates
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort, show_errors
 from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS
 from tracker.blueprints.pages.initiative_forms import (CycleForm, MilestoneForm, UpdateForm,
                                                        advance_form, people_of)
@@ -24,31 +24,12 @@ from tracker.models.pdsa import STAGES
 
 #: The newest updates the page shows; the API pages through the rest.
 UPDATES_SHOWN = 20
-PHASE_LABELS = {"explore": "Explore", "prepare": "Prepare", "deliver": "Deliver",
-                "sustain": "Sustain", "completed": "Completed", "rejected": "Rejected",
-                "deimplemented": "De-implemented"}
 
 
 class MoveForm(FlaskForm):
     to = SelectField("Move to", validators=[InputRequired("Choose where to move it.")])
     reason = TextAreaField("Reason", validators=[Length(max=5000)])
     override_reason = TextAreaField("Override reason (admins only)", validators=[Length(max=5000)])
-
-
-def _move_choices(initiative):
-    if initiative.status != "active":
-        return {}
-    here = lifecycle.PHASES.index(initiative.phase)
-    choices = {}
-    following = lifecycle.next_phase(initiative)
-    if following:
-        choices[following] = f"{PHASE_LABELS[following]} (forward)"
-    for back in reversed(lifecycle.PHASES[:here]):
-        choices[back] = f"{PHASE_LABELS[back]} (back)"
-    for end, phase in lifecycle.ENDINGS.items():
-        if phase == initiative.phase:
-            choices[end] = f"{PHASE_LABELS[end]} (ends it)"
-    return choices
 
 
 def render_initiative(initiative, *, move_form=None, update_form=None, milestone_form=None,
@@ -68,7 +49,9 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
             if cycle.id not in forms and cycle.stage != "closed":
                 forms[cycle.id] = advance_form(cycle)
     move_form = move_form or MoveForm(formdata=None)
-    move_form.to.choices = _move_choices(initiative)
+    move_form.to.choices = {m.to: m.label for m in lifecycle.allowed_moves(session, user,
+                                                                            initiative)}
+    asking = _who_moves_it(session, user, initiative, can_write and not can_move)
     milestone_form = milestone_form or MilestoneForm(formdata=None)
     milestone_form.owner_id.choices = {0: "The initiative's owner"} | {
         u.id: u.name for u in (people_of(initiative) if can_write else [])}
@@ -81,7 +64,7 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
         "pages/initiative_detail.html", initiative=initiative, today=today,
         one_out=initiatives.one_out_of(initiative),
         can_write=can_write, can_move=can_move, is_admin=user.role == "admin",
-        phases=lifecycle.PHASES, phase_labels=PHASE_LABELS,
+        phases=lifecycle.PHASES, asking=asking, request_form=FlaskForm(formdata=None),
         checklist=lifecycle.gate_checklist(session, initiative),
         next_phase=lifecycle.next_phase(initiative), missing=missing,
         milestones=session.execute(milestones.milestones_of(initiative)).unique().scalars().all(),
@@ -99,6 +82,16 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
         helix_names=[HELIX_LABELS[c] for c in initiative.helix_components])
 
 
+def _who_moves_it(session, user, initiative, shown):
+    """For someone who changes the initiative but does not move it: who does, and whether
+    the next phase's gate is met so they can be asked (None when not shown)."""
+    following = lifecycle.next_phase(initiative)
+    if not shown or following is None:
+        return None
+    return {"to": following, "people": lifecycle.movers(session, initiative),
+            "ready": not lifecycle.unmet_criteria(session, initiative, following)}
+
+
 def back_to(initiative, anchor):
     """Back to a section of the initiative page, after a write."""
     return redirect(url_for("pages.initiative_detail", initiative_id=initiative.id,
@@ -114,7 +107,8 @@ def initiative_for(initiative_id, action):
 def initiative_move(initiative_id):
     initiative = initiative_for(initiative_id, permissions.MOVE_PHASE)
     form = MoveForm()
-    form.to.choices = _move_choices(initiative)
+    form.to.choices = {m.to: m.label for m in lifecycle.allowed_moves(db.session, me(),
+                                                                       initiative)}
     if form.validate_on_submit():
         try:
             lifecycle.move_phase(db.session, me(), initiative, form.to.data,
@@ -122,7 +116,7 @@ def initiative_move(initiative_id):
             db.session.commit()
         except GateBlocked as error:
             db.session.rollback()
-            form.to.errors = [f"Not ready for {PHASE_LABELS[form.to.data]} yet: "
+            form.to.errors = [f"Not ready for {lifecycle.PHASE_LABELS[form.to.data]} yet: "
                               "see what is missing below."]
             return render_initiative(initiative, move_form=form, missing=error.missing)
         except DomainError as error:
@@ -131,9 +125,28 @@ def initiative_move(initiative_id):
             if error.missing:
                 form.override_reason.errors = list(form.override_reason.errors) + [error.message]
             return render_initiative(initiative, move_form=form, missing=error.missing)
-        flash(f"Moved to {PHASE_LABELS[form.to.data]}.", "success")
+        flash(f"Moved to {lifecycle.PHASE_LABELS[form.to.data]}.", "success")
         return back_to(initiative, "phase")
     return render_initiative(initiative, move_form=form)
+
+
+@bp.route("/initiatives/<int:initiative_id>/request-move", methods=["POST"])
+def initiative_request_move(initiative_id):
+    """Ask the school lead (else the admins) to move the initiative to its next phase."""
+    initiative = initiative_for(initiative_id, permissions.REQUEST_MOVE)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        link = current_app.config["BASE_URL"].rstrip("/") + url_for(
+            "pages.initiative_detail", initiative_id=initiative.id, _anchor="phase")
+        ok, asked = commit_or_show(form, lambda: lifecycle.request_move(
+            db.session, me(), initiative, link))
+        if ok:
+            names = ", ".join(person.name for person in asked.asked)
+            flash(f"Asked {names} to move it to {lifecycle.PHASE_LABELS[asked.to]}." if asked.queued
+                  else f"{names} already had your request today.", "success")
+    else:
+        flash("Your session had expired; ask again.", "error")
+    return back_to(initiative, "phase")
 
 
 def stale_or(error, what):

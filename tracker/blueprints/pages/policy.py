@@ -115,5 +115,6 @@ def stopped():
         stmt.order_by(None).subquery().c.freed_expert_days), 0))).scalar_one()
     rows = db.session.execute(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).unique().all()
     return render_template("pages/stopped.html", rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), freed=freed)
+                           pages=max(1, -(-total // PER_PAGE)), freed=freed,
+                           weeks_run=policy.weeks_run(db.session, [i for i, _ in rows]))
 

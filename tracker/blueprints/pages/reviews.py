@@ -74,8 +74,7 @@ def review_detail(review_id):
     user, session = me(), db.session
     review = or_abort(reviews.get_review, session, user, review_id)
     initiative = review.initiative
-    can_edit = permissions.can(user, permissions.DECIDE_REVIEW, initiative) and (
-        review.decision is None or user.role == "admin")
+    can_edit = permissions.may_edit_review(user, review)
     form = ReviewForm(obj=review if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = review.version
