@@ -8,6 +8,7 @@ from tracker import capacity
 from tracker.capacity import Span
 from tracker.errors import Forbidden, Invalid, OverAllocated
 from tracker.models import Allocation, AuditEntry, Unavailability
+from tracker.wording import plural
 
 D = date.fromisoformat
 MON, TUE, WED, THU, FRI, SAT, SUN = (D("2026-12-07") + timedelta(days=k) for k in range(7))
@@ -464,3 +465,11 @@ def test_the_planner_pages_through_experts_by_name_and_filters_by_school(session
     assert [r["expert"].name for r in last["rows"]] == ["Eve"] and last["page"] == 3
     at_other = capacity.planner(session, MON, SUN, school_id=other.id)
     assert [r["expert"].name for r in at_other["rows"]] == [based_there.name, working_there.name]
+
+
+@pytest.mark.parametrize("count, word, expected", [
+    (1, "day", "1 day"), (1.0, "day", "1 day"), (2.0, "day", "2 days"), (0.5, "day", "0.5 days"),
+    (0, "week", "0 weeks"), (3, "week", "3 weeks"), (1, "child", "1 child")])
+def test_counts_are_worded_with_one_rule(count, word, expected):
+    assert plural(count, word, "children" if word == "child" else None) == expected
+
