@@ -8,9 +8,6 @@ document.addEventListener("DOMContentLoaded", function () {
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
     });
   }
-  // Move focus to an error summary so screen readers announce it.
-  var summary = document.querySelector(".error-summary");
-  if (summary) { summary.focus(); }
   // Confirm destructive actions named by data-confirm.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

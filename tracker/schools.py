@@ -6,6 +6,8 @@ from tracker.errors import Invalid, NotFound, check_version
 from tracker.models import School
 
 EDITABLE = ("name", "urn", "phase", "support_status", "max_active_initiatives")
+#: The highest own limit of active initiatives a school may set (None: the trust's policy).
+MAX_OWN_LIMIT = 1000
 
 
 def visible_schools(user):
@@ -27,8 +29,15 @@ def _check_urn_free(session, urn, school_id=None):
         raise Invalid("Another school has this URN.", fields={"urn": ["This URN is already in use."]})
 
 
+def _check_own_limit(limit):
+    if limit is not None and not 0 <= limit <= MAX_OWN_LIMIT:
+        message = f"Give a limit from 0 to {MAX_OWN_LIMIT}, or leave it empty to use the trust's policy."
+        raise Invalid(message, fields={"max_active_initiatives": [message]})
+
+
 def create_school(session, actor, **values):
     permissions.require(actor, permissions.ADMINISTER)
+    _check_own_limit(values.get("max_active_initiatives"))
     _check_urn_free(session, values["urn"])
     school = School(**{k: v for k, v in values.items() if k in EDITABLE})
     session.add(school)
@@ -39,6 +48,7 @@ def create_school(session, actor, **values):
 def update_school(session, actor, school, version, **changes):
     permissions.require(actor, permissions.ADMINISTER)
     check_version(school, version)
+    _check_own_limit(changes.get("max_active_initiatives"))
     if "urn" in changes:
         _check_urn_free(session, changes["urn"], school.id)
     for key, value in changes.items():

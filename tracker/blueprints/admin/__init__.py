@@ -14,7 +14,7 @@ from tracker import audit_sentences, clock, people, permissions, privacy, school
 from tracker.audit import RECORD_TYPES, audit_query
 from tracker.blueprints.api.common import paginate
 from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
-from tracker.blueprints.pages.forms import SchoolForm, UserForm, options
+from tracker.blueprints.pages.forms import EditUserForm, SchoolForm, UserForm, options
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.models import AuditEntry, User
@@ -89,7 +89,8 @@ def user_list():
 @bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
 def user_form(user_id=None):
     user = or_abort(people.get_user, db.session, me(), user_id) if user_id else None
-    form = UserForm(obj=user if request.method == "GET" else None)
+    # Only the edit form has "Account" (active): a new person is always active.
+    form = (EditUserForm if user else UserForm)(obj=user if request.method == "GET" else None)
     form.school_ids.choices = options((s.id, s.name) for s in
                                       db.session.execute(schools.visible_schools(me())).scalars())
     if request.method == "GET" and user:

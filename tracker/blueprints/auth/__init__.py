@@ -3,7 +3,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
@@ -11,19 +10,20 @@ from tracker import people
 from tracker.audit import acting_as, record_event
 from tracker.auth import attempt_sign_in, end_session, record_failed_sign_in, start_session
 from tracker.blueprints.pages.common import show_errors
+from tracker.blueprints.pages.forms import Form
 from tracker.errors import DomainError, TooManyAttempts
 from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired("Enter your email address."), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=128)])
     next = HiddenField()
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     new_password = PasswordField("New password", validators=[
         DataRequired("Enter a new password."), Length(max=people.MAX_PASSWORD)],
         render_kw={"autocomplete": "new-password"})

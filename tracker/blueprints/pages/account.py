@@ -2,7 +2,6 @@
 import json
 
 from flask import Response, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
@@ -10,6 +9,7 @@ from tracker import people, privacy
 from tracker.auth import revoke_token_by_id, start_session, tokens_of
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort
+from tracker.blueprints.pages.forms import Form
 from tracker.extensions import db
 from tracker.models.base import utcnow
 
@@ -17,7 +17,7 @@ from tracker.models.base import utcnow
 TOKENS_SHOWN = 50
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField("Current password", validators=[
         DataRequired("Enter your current password."), Length(max=people.MAX_PASSWORD)],
         render_kw={"autocomplete": "current-password"})

@@ -3,7 +3,6 @@ form with its over-allocation refusal and override, and a school's support recei
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, FloatField, HiddenField, SelectField, TextAreaField
@@ -14,7 +13,7 @@ from tracker import capacity, clock, permissions, schools
 from tracker.blueprints.api.common import paginate
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
-from tracker.blueprints.pages.forms import plausible_date
+from tracker.blueprints.pages.forms import Form, plausible_date
 from tracker.errors import DomainError, OverAllocated
 from tracker.extensions import db
 from tracker.models import Expert, Initiative
@@ -31,7 +30,7 @@ STATUS_LABELS = {"planned": "Planned", "confirmed": "Confirmed", "delivered": "D
                  "cancelled": "Cancelled"}
 
 
-class AllocationForm(FlaskForm):
+class AllocationForm(Form):
     expert_id = SelectField("Expert", coerce=int, validators=[InputRequired("Choose an expert.")])
     school_id = SelectField("School", coerce=int, validators=[InputRequired("Choose a school.")])
     initiative_id = SelectField("Initiative (optional)", coerce=int, validators=[Optional()])
@@ -45,7 +44,7 @@ class AllocationForm(FlaskForm):
     version = HiddenField()
 
 
-class FreeExpertForm(FlaskForm):
+class FreeExpertForm(Form):
     class Meta:
         csrf = False  # a search: it changes nothing
 

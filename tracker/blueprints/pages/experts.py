@@ -14,14 +14,14 @@ from tracker import capacity, permissions, schools
 from tracker.blueprints.api.common import paginate
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
-from tracker.blueprints.pages.forms import plausible_date
+from tracker.blueprints.pages.forms import Form, plausible_date
 from tracker.extensions import db
 from tracker.models import Expert
 
 EXPERTS_PAGE = 100
 
 
-class ExpertForm(FlaskForm):
+class ExpertForm(Form):
     name = StringField("Name", validators=[InputRequired("Enter the expert's name."), Length(max=200)])
     email = EmailField("Email", validators=[InputRequired("Enter their email address."), Length(max=254)])
     specialisms = StringField("Specialisms (optional)", validators=[Length(max=3000)])
@@ -33,7 +33,7 @@ class ExpertForm(FlaskForm):
     version = HiddenField()
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     starts_on = DateField("First day away", validators=[InputRequired("Give the first day."),
                                                         plausible_date])
     ends_on = DateField("Last day away", validators=[InputRequired("Give the last day."),

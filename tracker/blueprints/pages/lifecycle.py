@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length
 from tracker import clock, initiatives, lifecycle, measures, milestones, pdsa, permissions, updates
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort, show_errors
-from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS
+from tracker.blueprints.pages.forms import Form, HELIX_LABELS, PILLAR_LABELS
 from tracker.blueprints.pages.initiative_forms import (CycleForm, MilestoneForm, UpdateForm,
                                                        advance_form, people_of)
 from tracker.errors import DomainError, GateBlocked
@@ -26,7 +26,7 @@ from tracker.models.pdsa import STAGES
 UPDATES_SHOWN = 20
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     to = SelectField("Move to", validators=[InputRequired("Choose where to move it.")])
     reason = TextAreaField("Reason", validators=[Length(max=5000)])
     override_reason = TextAreaField("Override reason (admins only)", validators=[Length(max=5000)])

@@ -1,7 +1,6 @@
 """Measure pages: the run chart and XmR chart of one measure, adding points one by one or
 from a spreadsheet, freezing a baseline and re-basing; adding and editing measures."""
 from flask import flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -10,7 +9,7 @@ from tracker import charts, measures, permissions
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import (commit_or_show, me, or_abort, show_errors,
                                              whole_number)
-from tracker.blueprints.pages.forms import plausible_date
+from tracker.blueprints.pages.forms import Form, plausible_date
 from tracker.errors import DomainError, StaleVersion
 from tracker.extensions import db
 from tracker.models import Measure
@@ -28,7 +27,7 @@ SERIES_LABELS = {"initiative": "the whole initiative", "mean_of_schools": "the a
                              "otherwise the average of the schools"}
 
 
-class MeasureForm(FlaskForm):
+class MeasureForm(Form):
     name = StringField("Name", validators=[DataRequired("Give the measure a name."),
                                            Length(max=measures.MAX_NAME)])
     unit = StringField("Unit", validators=[Length(max=measures.MAX_UNIT)])
@@ -40,22 +39,22 @@ class MeasureForm(FlaskForm):
     version = HiddenField()
 
 
-class PointForm(FlaskForm):
+class PointForm(Form):
     on = DateField("Date", validators=[InputRequired("Enter the date of the value."), plausible_date])
     value = StringField("Value", validators=[InputRequired("Enter the value.")])
     school_id = SelectField("School", coerce=int, validators=[Optional()])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField("CSV file")
 
 
-class BaselineForm(FlaskForm):
+class BaselineForm(Form):
     baseline_until = DateField("Baseline ends on", validators=[Optional(), plausible_date])
     version = HiddenField()
 
 
-class RebaseForm(FlaskForm):
+class RebaseForm(Form):
     starts_on = DateField("New segment starts on",
                           validators=[InputRequired("Enter the day the sustained change began."),
                                       plausible_date])

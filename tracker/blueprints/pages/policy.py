@@ -1,7 +1,6 @@
 """One in, one out pages: the trust policy and its schools, a school's policy page, and the
 trust-wide register of what was stopped (the reviews that stop things: pages/reviews.py)."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import HiddenField, IntegerField, SelectField
@@ -10,7 +9,7 @@ from wtforms.validators import InputRequired, NumberRange
 from tracker import clock, permissions, policy, reviews, schools
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
-from tracker.blueprints.pages.forms import options
+from tracker.blueprints.pages.forms import Form, options
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.models import Initiative
@@ -21,7 +20,7 @@ MODE_LABELS = {"strict": "Strict: every initiative names an out before Deliver",
                "cap": "Cap: an out is needed only when the school is at its limit"}
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(Form):
     mode = SelectField("Mode", choices=options(MODE_LABELS.items()))
     max_active_initiatives = IntegerField(
         "Initiatives a school may have in Prepare or Deliver",
