@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from tracker import models as m, nudges
+from tracker import clock, models as m, nudges
 from tracker.auth import issue_token
 
 
@@ -69,6 +69,44 @@ def test_a_refused_new_person_links_every_error_to_a_field_on_the_form(make, log
     assert targets and all(f'id="{t}"' in html for t in targets)
     assert "Not a valid choice" not in html
 
+
+
+# --- bounds and messages beside each field -------------------------------------------
+
+@pytest.mark.parametrize("limit", ["-1", "1001", "99999999999999999999", "2.5", "ten"])
+def test_an_out_of_range_own_limit_is_told_beside_the_field_and_saves_nothing(make, login_as, session, limit):
+    response = login_as(make.user("admin")).post("/admin/schools/new", data={
+        "name": "Hillside Primary", "urn": "150001", "phase": "primary", "support_status": "stable",
+        "max_active_initiatives": limit})
+    assert response.status_code == 200
+    error = re.search(r'id="max_active_initiatives-error">(.*?)</p>', _text(response), re.S).group(1)
+    assert "Not a valid" not in error and ("0 to 1000" in error or "whole number" in error)
+    assert session.execute(select(m.School)).first() is None
+
+
+def test_every_school_field_states_its_bounds_in_attributes_and_a_hint(make, login_as):
+    html = _text(login_as(make.user("admin")).get("/admin/schools/new"))
+    limit = re.search(r"<input[^>]*id=\"max_active_initiatives\"[^>]*>", html).group(0)
+    assert 'min="0"' in limit and 'max="1000"' in limit and 'aria-invalid' not in limit
+    assert "A whole number from 0 to 1000." in html
+    assert re.search(r'<input[^>]*id="name"[^>]*maxlength="200"|maxlength="200"[^>]*id="name"', html)
+    assert "Up to 200 characters." in html and 'aria-invalid="None"' not in html
+
+
+def test_a_date_field_offers_the_trusts_plausible_range(make, login_as):
+    lead = make.user("project_lead", schools=[make.school()])
+    html = _text(login_as(lead).get(f"/measures/{make.measure(make.initiative(owner=lead, schools=lead.schools)).id}"))
+    first, last = clock.date_range()
+    assert f'min="{first.isoformat()}"' in html and f'max="{last.isoformat()}"' in html
+
+
+def test_library_messages_are_spoken_in_the_products_words(make, login_as):
+    html = _text(login_as(make.user("admin")).post("/admin/people/new", data={
+        "name": "x" * 201, "email": "a@example.org", "role": "wizard", "school_ids": ["abc"],
+        "password": "Marble-heron-quietly-58"}))
+    assert "Use at most 200 characters." in html and "Choose one of the options listed." in html
+    assert "Choose only from the options listed." in html
+    assert not any(words in html for words in LIBRARY_WORDS)
 
 # --- no value a person sends gives a server error ----------------------------------
 
