@@ -46,7 +46,9 @@ STRICT_MODULES = {
     "tracker.blueprints.pages.capacity", "tracker.blueprints.pages.dashboard",
     "tracker.blueprints.pages.lifecycle", "tracker.blueprints.pages.measures",
     "tracker.blueprints.pages.notifications", "tracker.blueprints.pages.policy",
-    "tracker.blueprints.pages.experts",
+    "tracker.blueprints.pages.experts", "tracker.blueprints.pages.milestones",
+    "tracker.blueprints.pages.pdsa", "tracker.blueprints.pages.updates",
+    "tracker.blueprints.pages.reviews",
     "tracker.blueprints.api.users", "tracker.blueprints.pages.my_week",
 }
 #: Routes that are not the app's (static files, the catch-all for unknown API paths).
@@ -296,6 +298,13 @@ PAGES = [
     Row("POST", "/milestones/{milestone_id}/done", WRITE_OK_MINE, WRITE_OK_OTHER),
     Row("POST", "/initiatives/{initiative_id}/pdsa-cycles", WRITE_OK_MINE, WRITE_OK_OTHER),
     Row("POST", "/pdsa-cycles/{cycle_id}/advance", WRITE_OK_MINE, WRITE_OK_OTHER),
+    # editing them on pages of their own: whoever writes the initiative
+    Row("GET", "/milestones/{milestone_id}/edit", WRITE_MINE, WRITE_OTHER),
+    Row("POST", "/milestones/{milestone_id}/edit", WRITE_OK_MINE, WRITE_OK_OTHER),
+    Row("GET", "/milestones/{milestone_id}/delete", WRITE_MINE, WRITE_OTHER),
+    Row("POST", "/milestones/{milestone_id}/delete", WRITE_OK_MINE, WRITE_OK_OTHER, fresh=True),
+    Row("GET", "/pdsa-cycles/{cycle_id}/notes", WRITE_MINE, WRITE_OTHER),
+    Row("POST", "/pdsa-cycles/{cycle_id}/notes", WRITE_OK_MINE, WRITE_OK_OTHER),
     # my week: everyone has one; its steps are the initiative page's, with the same rules
     Row("GET", "/my-week", every(200)),
     Row("POST", "/my-week/milestones/{milestone_id}/done", WRITE_OK_MINE, WRITE_OK_OTHER),

@@ -138,6 +138,48 @@ def test_every_role_reads_a_review_but_only_the_school_lead_or_an_admin_gets_the
     assert added.status_code == (302 if writes else 403)
 
 
+def test_a_school_lead_chooses_the_reviewer_from_the_initiatives_people_and_the_trusts(
+        make, login_as, session, school):
+    lead = make.user("school_lead", schools=[school], name="Sam Lead")
+    colleague = make.user("project_lead", schools=[school], name="Pat Colleague")
+    central = make.user("central_team", name="Cam Central")
+    stranger = make.user("school_lead", schools=[make.school()], name="Sol Elsewhere")
+    review = make.review(make.initiative(schools=[school], phase="deliver"))
+    client = login_as(lead)
+    page = _text(client.get(f"/reviews/{review.id}"))
+    assert 'id="reviewer_id"' in page and "Reviewer" in page
+    assert "Pat Colleague" in page and "Cam Central" in page and "Sol Elsewhere" not in page
+    posted = client.post(f"/reviews/{review.id}", data={
+        "due_on": review.due_on.isoformat(), "reviewer_id": str(colleague.id),
+        "version": review.version})
+    assert posted.status_code == 302
+    session.expire_all()
+    assert session.get(DeimplementationReview, review.id).reviewer_id == colleague.id
+    assert "reviewer: Pat Colleague" in _text(client.get(f"/reviews/{review.id}"))
+    refused = client.post(f"/reviews/{review.id}", data={
+        "due_on": review.due_on.isoformat(), "reviewer_id": str(stranger.id),
+        "version": session.get(DeimplementationReview, review.id).version})
+    assert refused.status_code == 200 and 'id="reviewer_id-error"' in _text(refused)
+    session.expire_all()
+    assert session.get(DeimplementationReview, review.id).reviewer_id == colleague.id
+    assert central.id  # offered above, as the trust's central team may review
+
+
+@pytest.mark.parametrize("role", ["project_lead", "viewer", "central_team"])
+def test_only_who_writes_the_review_may_choose_its_reviewer(make, login_as, session, school,
+                                                             person, role):
+    review = make.review(make.initiative(schools=[school], phase="deliver"))
+    someone = make.user("school_lead", schools=[school])
+    client = login_as(person(role))
+    assert 'id="reviewer_id"' not in _text(client.get(f"/reviews/{review.id}"))
+    posted = client.post(f"/reviews/{review.id}", data={
+        "due_on": review.due_on.isoformat(), "reviewer_id": str(someone.id),
+        "version": review.version})
+    assert posted.status_code == 403
+    session.expire_all()
+    assert session.get(DeimplementationReview, review.id).reviewer_id is None
+
+
 @pytest.mark.parametrize("role", ["school_lead", "project_lead", "viewer"])
 def test_another_schools_review_pages_are_not_found(make, login_as, session, role):
     initiative = make.initiative(phase="deliver")

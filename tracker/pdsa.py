@@ -26,6 +26,9 @@ REQUIRED_TO_ENTER = {
     "act": {"study_notes": "Say what you learned, compared with your prediction."},
     "closed": {"act_decision": "Decide: adopt, adapt or abandon."},
 }
+#: The notes written while a cycle is in each stage: what a person edits there.
+NOTES_OF = {"plan": ("question", "prediction", "plan_notes"), "do": ("do_notes",),
+            "study": ("study_notes",), "act": ("act_notes",)}
 STAGE_LABELS = {"plan": "Plan", "do": "Do", "study": "Study", "act": "Act", "closed": "Closed"}
 #: Stages a follow-on cycle may start from: its parent has acted.
 ACTED = ("act", "closed")

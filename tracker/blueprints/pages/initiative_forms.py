@@ -4,14 +4,13 @@ They sit a floor below the page (``pages/lifecycle.py``, which draws it) and the
 take their posts (``pages/milestones.py``, ``pages/pdsa.py``, ``pages/updates.py``), so both
 can import them without a cycle.
 """
-from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker import updates
+from tracker import pdsa, updates
 from tracker.blueprints.pages.common import whole_number
-from tracker.blueprints.pages.forms import plausible_date
+from tracker.blueprints.pages.forms import Form, plausible_date
 from tracker.extensions import db
 from tracker.models import User, initiative_schools, user_schools
 
@@ -23,34 +22,66 @@ ACT_CHOICES = {"adopt": "Adopt: keep the change as it is",
                "abandon": "Abandon: stop this change"}
 
 
-class UpdateForm(FlaskForm):
-    rag = RadioField("How is it going?", choices=RAG_CHOICES,
+# The initiative page holds several forms: each field's id names its form ("milestone-title",
+# "cycle-title"), so no two share one, while the names posted stay the plain field names.
+
+class UpdateForm(Form):
+    rag = RadioField("How is it going?", choices=RAG_CHOICES, id="update-rag",
                      validators=[InputRequired("Choose green, amber or red.")])
-    narrative = TextAreaField("What happened, in a sentence or two", validators=[
+    narrative = TextAreaField("What happened, in a sentence or two", id="update-narrative", validators=[
         DataRequired("Say in a sentence or two how it is going."), Length(max=updates.MAX_NARRATIVE)])
 
 
-class MilestoneForm(FlaskForm):
-    title = StringField("Milestone", validators=[DataRequired("Give the milestone a title."),
+class MilestoneForm(Form):
+    title = StringField("Milestone", id="milestone-title", validators=[DataRequired("Give the milestone a title."),
                                                  Length(max=200)])
-    due_on = DateField("Due on", validators=[InputRequired("Enter a due date."), plausible_date])
-    owner_id = SelectField("Owner", coerce=int, validators=[Optional()])
+    due_on = DateField("Due on", id="milestone-due_on",
+                       validators=[InputRequired("Enter a due date."), plausible_date])
+    owner_id = SelectField("Owner", coerce=int, id="milestone-owner_id", validators=[Optional()])
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     version = HiddenField()
 
     def version_value(self):
         return whole_number(self.version.data)
 
 
-class CycleForm(FlaskForm):
-    title = StringField("What change are you testing?", validators=[
+class CycleForm(Form):
+    title = StringField("What change are you testing?", id="cycle-title", validators=[
         DataRequired("Give the cycle a title."), Length(max=200)])
+    question = TextAreaField("Question", id="cycle-question", validators=[Length(max=20000)])
+    prediction = TextAreaField("Prediction", id="cycle-prediction", validators=[Length(max=20000)])
+    do_ends_on = DateField("Do ends on", id="cycle-do_ends_on",
+                           validators=[Optional(), plausible_date])
+    parent_id = SelectField("Follows the cycle", coerce=int, id="cycle-parent_id",
+                            validators=[Optional()])
+
+
+class MilestoneEditForm(MilestoneForm):
+    """Editing or rescheduling one milestone."""
+    version = HiddenField()
+
+    def version_value(self):
+        return whole_number(self.version.data)
+
+
+class NotesForm(VersionForm):
+    """The notes of a cycle's current stage (``pdsa.NOTES_OF``), editable while it is there."""
     question = TextAreaField("Question", validators=[Length(max=20000)])
     prediction = TextAreaField("Prediction", validators=[Length(max=20000)])
-    do_ends_on = DateField("Do ends on", validators=[Optional(), plausible_date])
-    parent_id = SelectField("Follows the cycle", coerce=int, validators=[Optional()])
+    plan_notes = TextAreaField("Notes on the plan", validators=[Length(max=20000)])
+    do_notes = TextAreaField("What happened, including anything unexpected",
+                             validators=[Length(max=20000)])
+    study_notes = TextAreaField("What you learned, against the prediction",
+                                validators=[Length(max=20000)])
+    act_notes = TextAreaField("Notes on the decision", validators=[Length(max=20000)])
+
+    def shown(self, stage):
+        return [self[name] for name in pdsa.NOTES_OF.get(stage, ())]
+
+    def values(self, stage):
+        return {name: self[name].data or "" for name in pdsa.NOTES_OF.get(stage, ())}
 
 
 class AdvanceForm(VersionForm):
@@ -85,11 +116,13 @@ def advance_form(cycle, formdata=None):
     return form
 
 
-def people_of(initiative):
-    """Active people in the initiative's schools, and its owner: who may own its milestones."""
+def people_of(initiative, also_roles=()):
+    """Active people in the initiative's schools, and its owner: who may own its milestones;
+    with ``also_roles``, every active person of those roles too."""
     in_schools = select(user_schools.c.user_id).join(
         initiative_schools, initiative_schools.c.school_id == user_schools.c.school_id).where(
         initiative_schools.c.initiative_id == initiative.id)
     return db.session.execute(select(User).where(
-        User.active.is_(True), or_(User.id.in_(in_schools), User.id == initiative.owner_id))
+        User.active.is_(True), or_(User.id.in_(in_schools), User.id == initiative.owner_id,
+                                   User.role.in_(also_roles)))
         .order_by(User.name)).scalars().all()

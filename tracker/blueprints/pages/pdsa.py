@@ -1,10 +1,11 @@
-"""PDSA cycles from the initiative page: starting one and moving it to its next stage."""
-from flask import flash
+"""PDSA cycles from the initiative page: starting one, moving it to its next stage, and
+(on a page of its own) editing the notes of the stage it is in."""
+from flask import flash, render_template, request
 
 from tracker import pdsa, permissions
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort, show_errors
-from tracker.blueprints.pages.initiative_forms import AdvanceForm, CycleForm
+from tracker.blueprints.pages.initiative_forms import AdvanceForm, CycleForm, NotesForm
 from tracker.blueprints.pages.lifecycle import back_to, initiative_for, render_initiative, stale_or
 from tracker.errors import DomainError
 from tracker.extensions import db
@@ -50,3 +51,26 @@ def cycle_advance(cycle_id):
             flash(f"“{cycle.title}” moved to {pdsa.STAGE_LABELS[cycle.stage]}.", "success")
             return back_to(initiative, f"cycle-{cycle.id}")
     return render_initiative(initiative, advance_forms={cycle.id: form})
+
+
+@bp.route("/pdsa-cycles/<int:cycle_id>/notes", methods=["GET", "POST"])
+def cycle_notes(cycle_id):
+    """The notes of the stage the cycle is in (``pdsa.NOTES_OF``): what happened while in Do,
+    what was learned while in Study, and so on."""
+    cycle = or_abort(pdsa.get_cycle, db.session, me(), cycle_id, permissions.WRITE)
+    initiative = db.session.get(Initiative, cycle.initiative_id)
+    stage = cycle.stage
+    form = NotesForm(obj=cycle if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = cycle.version
+    if stage in pdsa.NOTES_OF and form.validate_on_submit():
+        ok, _ = commit_or_show(form, lambda: pdsa.update_cycle(
+            db.session, me(), cycle, form.version_value(), **form.values(stage)))
+        if ok:
+            flash(f"Saved the notes of “{cycle.title}”.", "success")
+            return back_to(initiative, f"cycle-{cycle.id}")
+        # Rolled back: carry the stored version, so the save can be made again once seen.
+        form.version.data = cycle.version
+    return render_template("pages/cycle_notes.html", form=form, cycle=cycle,
+                           initiative=initiative, fields=form.shown(stage),
+                           stage_label=pdsa.STAGE_LABELS[stage])

@@ -1,15 +1,15 @@
 """De-implementation reviews: an initiative's reviews, adding one, writing and deciding one."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from wtforms import DateField, HiddenField, RadioField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from tracker import charts, clock, measures, permissions, reviews
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
-from tracker.blueprints.pages.forms import options, plausible_date
+from tracker.blueprints.pages.forms import Form, options, plausible_date
+from tracker.blueprints.pages.initiative_forms import people_of
 from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.models import Allocation, Initiative
@@ -18,26 +18,39 @@ DECISION_LABELS = {"continue": "Continue", "adapt": "Adapt (back to Prepare)",
                    "deimplement": "De-implement (stop it)"}
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     due_on = DateField("Due on", validators=[InputRequired("Give the day the review is due."),
                                              plausible_date])
     impact_evidence = TextAreaField("Evidence of impact", validators=[Length(max=20000)])
     opportunity_cost = TextAreaField("Opportunity cost", validators=[Length(max=20000)])
     workload = TextAreaField("Workload", validators=[Length(max=20000)])
     would_stop = TextAreaField("What would be stopped, or freed", validators=[Length(max=20000)])
+    reviewer_id = SelectField("Reviewer", coerce=int, validators=[Optional()])
     decision = RadioField("Decision", choices=options([("", "Not decided yet"), *DECISION_LABELS.items()]),
                           default="", validators=[Optional()])
     rationale = TextAreaField("Rationale", validators=[Length(max=20000)])
     version = HiddenField()
 
 
-class NewReviewForm(FlaskForm):
+class NewReviewForm(Form):
     due_on = DateField("Due on", validators=[InputRequired("Give the day the review is due."),
                                              plausible_date])
 
 
+#: Besides the initiative's schools' staff and its owner, who may be asked to review it.
+REVIEWER_ROLES = ("admin", "central_team")
+
+
 def _version(form):
     return whole_number(form.version.data)
+
+
+def _reviewer_choices(review):
+    """Who may be named the reviewer: the initiative's people and the trust's reviewers,
+    with the current reviewer kept even if they have since left."""
+    current = {review.reviewer_id: review.reviewer.name} if review.reviewer else {}
+    return {0: "No one named yet"} | current | {
+        u.id: u.name for u in people_of(review.initiative, also_roles=REVIEWER_ROLES)}
 
 
 @bp.route("/initiatives/<int:initiative_id>/reviews", methods=["GET", "POST"])
@@ -76,9 +89,11 @@ def review_detail(review_id):
     initiative = review.initiative
     can_edit = permissions.may_edit_review(user, review)
     form = ReviewForm(obj=review if request.method == "GET" else None)
+    form.reviewer_id.choices = _reviewer_choices(review)
     if request.method == "GET":
         form.version.data = review.version
         form.decision.data = review.decision or ""
+        form.reviewer_id.data = review.reviewer_id or 0
     if request.method == "POST":
         if not can_edit:
             abort(403, description="Only the school lead or an admin can write this review; "
@@ -93,6 +108,9 @@ def review_detail(review_id):
 def _save_review(session, user, review, form):
     changes = {k: getattr(form, k).data or "" for k in reviews.TEXT_FIELDS}
     changes["due_on"] = form.due_on.data
+    if (form.reviewer_id.data or None) != review.reviewer_id:
+        # Only a change is checked: a reviewer who has since left need not block a save.
+        changes["reviewer_id"] = form.reviewer_id.data or None
     if form.decision.data:
         changes["decision"] = form.decision.data
     deciding = review.decision is None and form.decision.data
