@@ -35,7 +35,7 @@ def _shoot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(viewport)
-        page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
+        page.locator("#phase").screenshot(path=str(SHOTS / f"{name}-{size}.png"))
     page.set_viewport_size(PHONE)
 
 
@@ -56,14 +56,14 @@ def test_a_project_lead_requests_the_move_and_the_school_lead_is_mailed_once(
     _shoot(page, "before")
 
     button.focus()
-    page.keyboard.press("Enter")  # by keyboard, as anyone can
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # by keyboard, as anyone can
     assert page.url.endswith(f"/initiatives/{initiative.id}#phase")
     assert page.get_by_text("Asked Helen Hughes to move it to Deliver.").is_visible()
     _shoot(page, "after")
 
-    page.locator("#move-request").get_by_role("button", name="Request the move").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("#move-request").get_by_role("button", name="Request the move").click()
     assert page.get_by_text("Helen Hughes already had your request today.").is_visible()
 
     db.session.rollback()
