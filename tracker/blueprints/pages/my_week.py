@@ -6,14 +6,13 @@ the message beside the item's field. ``static/my_week.js`` submits the same form
 swaps the list in place, so the page does not jump.
 """
 from flask import flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker import clock, measures, milestones, my_week as week_rules, pdsa, permissions, updates
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
-from tracker.blueprints.pages.forms import plausible_date
+from tracker.blueprints.pages.forms import Form, plausible_date
 from tracker.extensions import db
 
 RAG_CHOICES = {"green": "Green", "amber": "Amber", "red": "Red"}
@@ -26,7 +25,7 @@ FIELD_LABELS = {"question": "The question this cycle answers",
                 "act_decision": "Decision"}
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     version = HiddenField()
 
     def version_value(self):
@@ -50,14 +49,14 @@ class AdvanceForm(VersionForm):
         return {f.short_name: f.data for f in self.needed(cycle) if f.data not in (None, "", "None")}
 
 
-class PointForm(FlaskForm):
+class PointForm(Form):
     value = StringField("Value", validators=[InputRequired("Enter the value."), Length(max=40)],
                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
     on = DateField("On", validators=[InputRequired("Enter the date it was measured."),
                                      plausible_date])
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(Form):
     rag = RadioField("How is it going?", choices=RAG_CHOICES,
                      validators=[InputRequired("Choose green, amber or red.")])
     narrative = StringField("In one line", validators=[
