@@ -18,17 +18,6 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 #: The axe-core impacts a page may not have (issue 12: 0 critical and 0 serious at both sizes).
 FAILING_IMPACTS = ("critical", "serious")
-#: TEMPORARY (issue 12): (axe rule, endpoint) pairs whose fix is in a file another helper is
-#: editing at the same time. Remove each entry when its fix lands; this set must end empty.
-KNOWN_VIOLATIONS = {
-    # aria-invalid="None" on every field without an error: the field macro in templates/_forms.html.
-    *(("aria-valid-attr-value", endpoint) for endpoint in (
-        "admin.school_form", "admin.user_form", "pages.account", "pages.allocation_edit",
-        "pages.allocation_new", "pages.expert_edit", "pages.expert_leave", "pages.expert_new",
-        "pages.initiative_detail", "pages.initiative_edit", "pages.initiative_new",
-        "pages.measure_detail", "pages.measure_edit", "pages.measure_new", "pages.milestone_edit",
-        "pages.policy_overview", "pages.review_detail", "pages.review_list")),
-}
 #: axe.run's options: only the violations (not the passes), as plain selectors.
 AXE_OPTIONS = {"resultTypes": ["violations"]}
 #: The same without the colour-contrast rule, which costs two thirds of a run (it computes every
@@ -105,7 +94,7 @@ def endpoint_of(app, url):
 @pytest.fixture
 def accessibility_problems(app):
     """``accessibility_problems(page, contrast=True)``: axe-core's critical and serious
-    violations on the page as it is now, less the temporary ``KNOWN_VIOLATIONS``. Each is a
+    violations on the page as it is now. Each is a
     dict with the rule, its impact, its help text, the endpoint and size, and every failing
     element's selector."""
     def check(page, contrast=True):
@@ -120,7 +109,7 @@ def accessibility_problems(app):
                  "targets": [" ".join(node["target"]) for node in v["nodes"]],
                  "summary": v["nodes"][0].get("failureSummary", "")}
                 for v in found
-                if v["impact"] in FAILING_IMPACTS and (v["id"], endpoint) not in KNOWN_VIOLATIONS]
+                if v["impact"] in FAILING_IMPACTS]
     return check
 
 

@@ -35,7 +35,7 @@ def test_a_person_changes_their_password_after_a_weak_try(make, page, sign_in, l
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, user, password=NEW_PASSWORD)
-    assert page.get_by_role("heading", name="Hello, Laura").is_visible()
+    assert page.get_by_role("heading", name="My week").is_visible()
 
 
 def test_a_person_revokes_a_token_and_downloads_their_data(make, page, sign_in, app):

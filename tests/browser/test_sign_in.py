@@ -13,8 +13,9 @@ def test_project_lead_signs_in_sees_their_initiatives_and_signs_out(make, page, 
     page.goto("/")
     assert page.url.endswith("/login?next=%2F") or "/login" in page.url
     sign_in(page, lead)
-    assert page.get_by_role("heading", name="Hello, Laura").is_visible()
-    assert page.get_by_role("link", name="Daily phonics catch-up").is_visible()
+    # A project lead's home is My week: her initiative's weekly update is asked for there.
+    assert page.get_by_role("heading", name="My week").is_visible()
+    assert page.get_by_text("Daily phonics catch-up").first.is_visible()
     assert page.get_by_text("Someone else's work").count() == 0
 
     page.get_by_role("button", name="Sign out").click()
