@@ -1,11 +1,21 @@
 """The experts and allocations API: who may read and write, the 409 over_allocated
 body with its weeks, overrides, PATCH with version, and bad input as clear 4xx."""
+from datetime import date
+
 import pytest
 
+from tracker import clock
 from tracker.models import AuditEntry
 
 ROLES = ["admin", "central_team", "school_lead", "project_lead", "viewer"]
 WRITERS = {"admin", "central_team"}
+
+
+@pytest.fixture(autouse=True)
+def trusts_today(monkeypatch):
+    """The trust's today for these tests: the dates they book (from 7 December 2026) are to
+    come, as a new allocation's must be, whatever day the suite runs."""
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 2))
 
 
 @pytest.fixture
@@ -255,8 +265,6 @@ def test_experts_filter_by_specialism_in_any_case(trust, make, central_api):
 
 
 def test_cutting_an_experts_days_below_what_is_allocated_needs_an_override(trust, central_api, monkeypatch):
-    from datetime import date
-    from tracker import clock
     monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 1))
     central_api.post("/api/v1/allocations", json=allocation_body(trust, days_per_week=2))
     url = f"/api/v1/experts/{trust['expert'].id}"

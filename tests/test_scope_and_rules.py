@@ -247,7 +247,9 @@ def test_expert_days_are_days_a_week_for_each_five_weekdays(first, last, days):
     assert capacity.expert_days(2, first, last) == pytest.approx(days)
 
 
-def test_the_days_a_decision_frees_are_the_days_the_school_would_have_received(make, session):
+def test_the_days_a_decision_frees_are_the_days_the_school_would_have_received(make, session,
+                                                                            monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 2))  # the week booked is to come
     school = make.school()
     initiative = make.initiative(schools=[school], phase="deliver")
     expert = make.expert(days_per_week=3)
@@ -269,7 +271,8 @@ def test_the_days_a_decision_frees_are_the_days_the_school_would_have_received(m
 # --- 6. the central team owns capacity, overrides included ---------------------------------
 
 def test_the_central_team_overrides_capacity_and_the_reason_and_who_are_recorded(
-        make, api_as, session):
+        make, api_as, session, monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 2))  # the week booked is to come
     school, expert = make.school(), make.expert(days_per_week=1)
     central = make.user("central_team")
     response = api_as(central).post("/api/v1/allocations", json={
