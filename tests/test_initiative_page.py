@@ -348,7 +348,7 @@ def test_a_stale_notes_save_is_told_and_keeps_the_text(make, login_as, school, l
     response = login_as(lead).post(f"/pdsa-cycles/{cycle.id}/notes", data={
         "study_notes": "Fewer incidents", "version": str(cycle.version + 1)})
     assert response.status_code == 200
-    assert "Fewer incidents" in text_of(response) and "changed by someone else" in text_of(response)
+    assert "Fewer incidents" in text_of(response) and "Someone else changed this" in text_of(response)
     session.expire_all()
     assert session.get(PdsaCycle, cycle.id).study_notes in ("", None)
 

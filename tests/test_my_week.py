@@ -178,7 +178,7 @@ def test_a_stale_tick_changes_nothing_and_says_why(login_as, session, lead, loop
                 data={f"milestone-{milestone.id}-version": milestone.version + 5})
     session.expire_all()
     assert session.get(Milestone, milestone.id).done_on is None
-    assert "changed by someone else" in client.get("/my-week").get_data(as_text=True)
+    assert "Someone else changed this milestone" in client.get("/my-week").get_data(as_text=True)
 
 
 def test_advancing_a_cycle_takes_the_one_field_its_next_stage_needs(login_as, session, lead, loop):

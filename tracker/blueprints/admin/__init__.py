@@ -13,9 +13,8 @@ from sqlalchemy.orm import selectinload
 from tracker import audit_sentences, clock, people, permissions, privacy, schools
 from tracker.audit import RECORD_TYPES, audit_query
 from tracker.blueprints.api.common import paginate
-from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.blueprints.pages.forms import EditUserForm, SchoolForm, UserForm, options
-from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.models import AuditEntry, User
 from tracker.models.base import utcnow
@@ -32,21 +31,6 @@ def admins_only():
 
 def _version(form):
     return whole_number(form.version.data)
-
-
-def _save(form, action, success, target):
-    """Run a domain write for a form; on a domain error put its messages beside the fields."""
-    try:
-        record = action()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        show_errors(form, error)
-        if error.code == "stale_version":
-            flash("Someone else changed this while you were editing. Reload to see their change.", "error")
-        return None
-    flash(success(record), "success")
-    return redirect(target)
 
 
 @bp.route("/schools")
@@ -71,9 +55,10 @@ def school_form(school_id=None):
             action = lambda: schools.update_school(db.session, me(), school, _version(form), **values)  # noqa: E731
         else:
             action = lambda: schools.create_school(db.session, me(), **values)  # noqa: E731
-        done = _save(form, action, lambda s: f"Saved {s.name}.", url_for("admin.school_list"))
-        if done:
-            return done
+        ok, saved = commit_or_show(form, action, record=school)
+        if ok:
+            flash(f"Saved {saved.name}.", "success")
+            return redirect(url_for("admin.school_list"))
     return render_template("admin/school_form.html", form=form, school=school)
 
 
@@ -106,9 +91,10 @@ def user_form(user_id=None):
             action = lambda: people.update_user(db.session, me(), user, _version(form), **values)  # noqa: E731
         else:
             action = lambda: people.create_user(db.session, me(), password=form.password.data or "", **values)  # noqa: E731
-        done = _save(form, action, lambda u: f"Saved {u.name}.", url_for("admin.user_list"))
-        if done:
-            return done
+        ok, saved = commit_or_show(form, action, record=user)
+        if ok:
+            flash(f"Saved {saved.name}.", "success")
+            return redirect(url_for("admin.user_list"))
     return render_template("admin/user_form.html", form=form, user=user)
 
 
@@ -241,29 +227,26 @@ def anonymise_person(user_id):
 @bp.route("/people/<int:user_id>/reset-link", methods=["POST"])
 def reset_link_for_person(user_id):
     user = or_abort(people.get_user, db.session, me(), user_id)
-    try:
-        raw, _reset = people.issue_password_reset(
-            db.session, me(), user, current_app.config["PASSWORD_RESET_HOURS"])
-        link = reset_url(raw)
-        emailed = send_reset_email(db.session, user, link)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    ok, sent = commit_or_show(None, lambda: _issue_reset_link(user))
+    if not ok:
         return redirect(url_for("admin.user_form", user_id=user.id))
+    link, emailed = sent
     hours = current_app.config["PASSWORD_RESET_HOURS"]
     return render_template("admin/reset_link.html", user=user, link=None if emailed else link,
                            hours=hours)
 
 
+def _issue_reset_link(user):
+    """A new reset link for ``user``, emailed if mail is set up: ``(link, emailed)``."""
+    raw, _reset = people.issue_password_reset(
+        db.session, me(), user, current_app.config["PASSWORD_RESET_HOURS"])
+    link = reset_url(raw)
+    return link, send_reset_email(db.session, user, link)
+
+
 def _person_action(user, action, success):
-    try:
-        action()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
+    ok, _ = commit_or_show(None, action)
+    if ok:
         flash(success, "success")
     return redirect(url_for("admin.user_form", user_id=user.id))
 

@@ -5,8 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from tracker import outbox
 from tracker.blueprints.admin import bp
 from tracker.blueprints.api.common import paginate
-from tracker.blueprints.pages.common import me, or_abort, whole_number
-from tracker.errors import Conflict
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.extensions import db
 from tracker.models.base import utcnow
 from tracker.models.outbox import OUTBOX_STATUSES
@@ -36,13 +35,9 @@ def outbox_message(message_id):
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
 def outbox_retry(message_id):
-    try:
-        message = or_abort(outbox.retry_message, db.session, me(), message_id, utcnow())
-        db.session.commit()
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
+    ok, message = commit_or_show(None, lambda: or_abort(
+        outbox.retry_message, db.session, me(), message_id, utcnow()))
+    if ok:
         flash(f"“{message.subject}” to {message.to_address} is queued again.", "success")
     back = request.form.get("status", "")
     if back and back not in OUTBOX_STATUSES:

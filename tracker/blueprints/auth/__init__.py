@@ -9,9 +9,9 @@ from wtforms.validators import DataRequired, Length
 from tracker import people
 from tracker.audit import acting_as, record_event
 from tracker.auth import attempt_sign_in, end_session, record_failed_sign_in, start_session
-from tracker.blueprints.pages.common import show_errors
+from tracker.blueprints.pages.common import commit_or_show
 from tracker.blueprints.pages.forms import Form
-from tracker.errors import DomainError, TooManyAttempts
+from tracker.errors import TooManyAttempts
 from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -102,13 +102,9 @@ def reset_password():
     form = ResetForm()
     if form.validate_on_submit():
         acting_as(db.session, reset.user, ip=request.remote_addr)
-        try:
-            user = people.reset_password(db.session, raw, form.new_password.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ok, user = commit_or_show(form, lambda: people.reset_password(
+            db.session, raw, form.new_password.data))
+        if ok:
             # Whoever was signed in in this browser is signed out: the next step is to sign in.
             logout_user()
             session.clear()

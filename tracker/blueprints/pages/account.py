@@ -55,9 +55,9 @@ def change_password():
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 def revoke_my_token(token_id):
-    token = or_abort(revoke_token_by_id, db.session, me(), token_id)
-    db.session.commit()
-    flash(f"Token “{token.name}” is revoked: anything using it is refused from now on.", "success")
+    ok, token = commit_or_show(None, lambda: or_abort(revoke_token_by_id, db.session, me(), token_id))
+    if ok:
+        flash(f"Token “{token.name}” is revoked: anything using it is refused from now on.", "success")
     return redirect(url_for("pages.account") + "#tokens")
 
 

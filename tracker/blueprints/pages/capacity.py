@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from tracker import capacity, clock, permissions, schools
 from tracker.blueprints.api.common import paginate
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort, show_errors, whole_number
 from tracker.blueprints.pages.forms import Form, plausible_date
 from tracker.errors import DomainError, OverAllocated
 from tracker.extensions import db
@@ -233,17 +233,12 @@ def allocation_new():
         _prefill_from_query(form)
     refusal = None
     if form.validate_on_submit():
-        try:
-            allocation = capacity.allocate(db.session, user, **_values(form))
-            db.session.commit()
-        except OverAllocated as error:
-            db.session.rollback()
-            refusal = _refused(form, error)
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ok, allocation = commit_or_show(form, lambda: capacity.allocate(db.session, user, **_values(form)),
+                                        caller_shows=OverAllocated)
+        if ok:
             return _saved(allocation, "Allocated")
+        if isinstance(allocation, OverAllocated):
+            refusal = _refused(form, allocation)
     return render_template("pages/allocation_form.html", form=form, allocation=None, refusal=refusal)
 
 
@@ -261,22 +256,16 @@ def allocation_edit(allocation_id):
     refusal = None
     if form.validate_on_submit():
         version = whole_number(form.version.data)
-        try:
-            capacity.change_allocation(db.session, user, allocation, version, **_values(form))
-            db.session.commit()
-        except OverAllocated as error:
-            db.session.rollback()
-            refusal = _refused(form, error)
-        except DomainError as error:
-            db.session.rollback()
-            if error.code == "stale_version":
-                flash("Someone else changed this allocation while you were editing. Your "
-                      "changes are still in the form; check the planner, then save again.", "error")
-                form.version.data = db.session.get(type(allocation), allocation_id).version
-            else:
-                show_errors(form, error)
-        else:
+        ok, error = commit_or_show(
+            form, lambda: capacity.change_allocation(db.session, user, allocation, version,
+                                                     **_values(form)),
+            stale_message="Someone else changed this allocation while you were editing. Your "
+                          "changes are still in the form; check the planner, then save again.",
+            record=allocation, caller_shows=OverAllocated)
+        if ok:
             return _saved(allocation, "Allocated")
+        if isinstance(error, OverAllocated):
+            refusal = _refused(form, error)
     return render_template("pages/allocation_form.html", form=form, allocation=allocation,
                            refusal=refusal)
 

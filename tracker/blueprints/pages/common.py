@@ -1,8 +1,10 @@
 """Helpers the page modules share: turning domain errors into what a person sees."""
 from flask import abort, flash
 from flask_login import current_user
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
-from tracker.errors import DomainError, Forbidden, NotFound
+from tracker.errors import DomainError, Forbidden, NotFound, StaleVersion
+from tracker.extensions import db
 from tracker.permissions import MAX_ID
 
 
@@ -46,19 +48,46 @@ def show_errors(form, error: DomainError):
         flash(error.message, "error")
 
 
-def commit_or_show(form, write):
+STALE_MESSAGE = ("Someone else changed this while you were editing: your changes are not saved. "
+                 "They are still in the form: check what is stored now, then save again.")
+
+
+def afresh_message(what):
+    """What a page that shows the record afresh says when another save came first."""
+    return (f"Someone else changed this {what} a moment ago; "
+            "here it is as it is now. Try again if it still needs it.")
+
+
+def commit_or_show(form, write, stale_message=None, record=None, caller_shows=()):
     """Run one domain write and commit it: ``(True, what it returned)``.
 
-    On a domain error, roll back, put its messages beside the form's fields (or in a
-    flash) and return ``(False, None)``, so the page shows the form again.
+    On a domain error, roll back and return ``(False, the error)`` so the page can show the
+    form again. The error is shown for the caller: its messages beside the form's fields (or
+    in a flash; ``form`` may be None), except for the error types in ``caller_shows``, which
+    the caller presents itself. A stale write (another save came first) flashes
+    ``stale_message`` and comes back as StaleVersion; given the ``record`` being edited, the
+    form's ``version`` is set to the stored one so that the next save can succeed.
     """
-    from tracker.extensions import db
-
     try:
         result = write()
         db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        flash(stale_message or STALE_MESSAGE, "error")
+        _refresh_version(form, record)
+        return False, StaleVersion()
     except DomainError as error:
         db.session.rollback()
-        show_errors(form, error)
-        return False, None
+        if not isinstance(error, caller_shows):
+            show_errors(form, error)
+        return False, error
     return True, result
+
+
+def _refresh_version(form, record):
+    if record is None or not hasattr(form, "version"):
+        return
+    try:
+        form.version.data = record.version  # expired by the rollback: read from the database
+    except ObjectDeletedError:
+        pass  # deleted meanwhile: the next save is told it is gone

@@ -99,7 +99,7 @@ def expert_edit(expert_id):
     if form.validate_on_submit():
         saved, _ = commit_or_show(form, lambda: capacity.update_expert(
             db.session, user, expert, whole_number(form.version.data),
-            override_reason=form.override_reason.data, **_values(form)))
+            override_reason=form.override_reason.data, **_values(form)), record=expert)
         if saved:
             flash(f"Saved {expert.name}.", "success")
             return redirect(url_for("pages.expert_list"))

@@ -3,10 +3,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from tracker import initiatives, permissions, schools
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import (commit_or_show, me, or_abort, show_errors,
-                                             whole_number)
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS, InitiativeForm, options
-from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.models import Initiative, User
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS, RAGS, STATUSES
@@ -137,25 +135,18 @@ def initiative_edit(initiative_id):
         form.version.data = initiative.version
     if form.validate_on_submit():
         version = whole_number(form.version.data)
-        try:
-            initiatives.update_initiative(
-                db.session, user, initiative, version, title=form.title.data,
-                school_ids=form.school_ids.data + initiatives.hidden_school_ids(user, initiative),
-                owner_id=form.owner_id.data or user.id,
-                pillars=form.pillars.data or [], helix_components=form.helix_components.data or [],
-                one_out=form.one_out(),
-                **{f: getattr(form, f).data or "" for f in initiatives.TEXT_FIELDS if f != "title"})
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.code == "stale_version":
-                flash("Someone else changed this initiative while you were editing. "
-                      "Your changes are still in the form: check the current version "
-                      "in another tab, then save again.", "error")
-                form.version.data = db.session.get(Initiative, initiative_id).version
-            else:
-                show_errors(form, error)
-        else:
+        ok, _ = commit_or_show(form, lambda: initiatives.update_initiative(
+            db.session, user, initiative, version, title=form.title.data,
+            school_ids=form.school_ids.data + initiatives.hidden_school_ids(user, initiative),
+            owner_id=form.owner_id.data or user.id,
+            pillars=form.pillars.data or [], helix_components=form.helix_components.data or [],
+            one_out=form.one_out(),
+            **{f: getattr(form, f).data or "" for f in initiatives.TEXT_FIELDS if f != "title"}),
+            stale_message="Someone else changed this initiative while you were editing. "
+                          "Your changes are still in the form: check the current version "
+                          "in another tab, then save again.",
+            record=initiative)
+        if ok:
             flash("Saved.", "success")
             return redirect(url_for("pages.initiative_detail", initiative_id=initiative.id))
     return render_template("pages/initiative_form.html", form=form, initiative=initiative)

@@ -14,11 +14,11 @@ from wtforms.validators import InputRequired, Length
 
 from tracker import clock, initiatives, lifecycle, measures, milestones, pdsa, permissions, updates
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import commit_or_show, me, or_abort, show_errors
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort
 from tracker.blueprints.pages.forms import Form, HELIX_LABELS, PILLAR_LABELS
 from tracker.blueprints.pages.initiative_forms import (CycleForm, MilestoneForm, UpdateForm,
                                                        advance_form, people_of)
-from tracker.errors import DomainError, GateBlocked
+from tracker.errors import GateBlocked
 from tracker.extensions import db
 from tracker.models.pdsa import STAGES
 
@@ -110,23 +110,20 @@ def initiative_move(initiative_id):
     form.to.choices = {m.to: m.label for m in lifecycle.allowed_moves(db.session, me(),
                                                                        initiative)}
     if form.validate_on_submit():
-        try:
-            lifecycle.move_phase(db.session, me(), initiative, form.to.data,
-                                 reason=form.reason.data, override_reason=form.override_reason.data)
-            db.session.commit()
-        except GateBlocked as error:
-            db.session.rollback()
+        ok, error = commit_or_show(
+            form, lambda: lifecycle.move_phase(db.session, me(), initiative, form.to.data,
+                                               reason=form.reason.data,
+                                               override_reason=form.override_reason.data),
+            caller_shows=GateBlocked)
+        if ok:
+            flash(f"Moved to {lifecycle.PHASE_LABELS[form.to.data]}.", "success")
+            return back_to(initiative, "phase")
+        if isinstance(error, GateBlocked):
             form.to.errors = [f"Not ready for {lifecycle.PHASE_LABELS[form.to.data]} yet: "
                               "see what is missing below."]
-            return render_initiative(initiative, move_form=form, missing=error.missing)
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-            if error.missing:
-                form.override_reason.errors = list(form.override_reason.errors) + [error.message]
-            return render_initiative(initiative, move_form=form, missing=error.missing)
-        flash(f"Moved to {lifecycle.PHASE_LABELS[form.to.data]}.", "success")
-        return back_to(initiative, "phase")
+        elif error.missing:
+            form.override_reason.errors = list(form.override_reason.errors) + [error.message]
+        return render_initiative(initiative, move_form=form, missing=error.missing)
     return render_initiative(initiative, move_form=form)
 
 
@@ -147,11 +144,3 @@ def initiative_request_move(initiative_id):
     else:
         flash("Your session had expired; ask again.", "error")
     return back_to(initiative, "phase")
-
-
-def stale_or(error, what):
-    """A stale write's message in a person's words; any other error's own message."""
-    if error.code == "stale_version":
-        return (f"Someone else changed this {what} a moment ago; "
-                "here it is as it is now. Try again if it still needs it.")
-    return error.message

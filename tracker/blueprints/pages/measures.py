@@ -7,12 +7,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker import charts, measures, permissions
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import (commit_or_show, me, or_abort, show_errors,
-                                             whole_number)
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.blueprints.pages.forms import Form, plausible_date
-from tracker.errors import DomainError, StaleVersion
+from tracker.errors import StaleVersion
 from tracker.extensions import db
-from tracker.models import Measure
 from tracker.models.measure import MEASURE_KINDS
 
 KIND_LABELS = {
@@ -154,13 +152,10 @@ def measure_import(measure_id):
     if not upload or not getattr(upload, "filename", ""):
         form.file.errors = list(form.file.errors) + ["Choose a CSV file to import."]
         return _render(measure, 422, import_form=form)
-    try:
-        text = measures.decode_upload(upload.read(measures.MAX_IMPORT_CHARS + 1))
-        report = measures.import_points_csv(db.session, user, measure, text)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        form.file.errors = list(form.file.errors) + [error.fields.get("file", [error.message])[0]]
+    ok, report = commit_or_show(form, lambda: measures.import_points_csv(
+        db.session, user, measure,
+        measures.decode_upload(upload.read(measures.MAX_IMPORT_CHARS + 1))))
+    if not ok:
         return _render(measure, 422, import_form=form)
     db.session.refresh(measure)
     return _render(measure, import_form=ImportForm(formdata=None, prefix="import"), report=report)
@@ -176,19 +171,14 @@ def measure_baseline(measure_id):
         if until is None and not request.form.get("unfreeze"):
             form.baseline_until.errors = ["Enter the last day of the baseline period."]
             return _render(measure, 422, baseline_form=form)
-        try:
-            measures.update_measure(db.session, user, measure, _version(form.version.data),
-                                    baseline_until=until)
-            db.session.commit()
-        except StaleVersion:
-            db.session.rollback()
-            flash("Someone else changed this measure while you were looking at it; "
-                  "here it is as it is now.", "error")
+        ok, error = commit_or_show(
+            form, lambda: measures.update_measure(db.session, user, measure,
+                                                  _version(form.version.data), baseline_until=until),
+            stale_message="Someone else changed this measure while you were looking at it; "
+                          "here it is as it is now.")
+        if isinstance(error, StaleVersion):
             return redirect(url_for("pages.measure_detail", measure_id=measure_id))
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        if ok:
             flash(f"Froze the centre line on the points up to {until.strftime('%-d %B %Y')}."
                   if until else "Unfroze the baseline: the centre line uses every point.", "success")
             return redirect(url_for("pages.measure_detail", measure_id=measure.id,
@@ -217,18 +207,20 @@ def measure_rebase(measure_id):
 @bp.route("/measures/<int:measure_id>/rebases/<int:rebase_id>/delete", methods=["POST"])
 def measure_rebase_delete(measure_id, rebase_id):
     measure = _measure(measure_id, permissions.WRITE)
-    or_abort(measures.remove_rebase, db.session, me(), measure, rebase_id)
-    db.session.commit()
-    flash("Removed the re-base: its points rejoin the segment before it.", "success")
+    ok, _ = commit_or_show(None, lambda: or_abort(measures.remove_rebase, db.session, me(),
+                                                  measure, rebase_id))
+    if ok:
+        flash("Removed the re-base: its points rejoin the segment before it.", "success")
     return redirect(url_for("pages.measure_detail", measure_id=measure.id, _anchor="baseline-section"))
 
 
 @bp.route("/measures/<int:measure_id>/points/<int:point_id>/delete", methods=["POST"])
 def measure_point_delete(measure_id, point_id):
     measure = _measure(measure_id, permissions.WRITE)
-    or_abort(measures.delete_point, db.session, me(), measure, point_id)
-    db.session.commit()
-    flash("Removed the point.", "success")
+    ok, _ = commit_or_show(None, lambda: or_abort(measures.delete_point, db.session, me(),
+                                                  measure, point_id))
+    if ok:
+        flash("Removed the point.", "success")
     return redirect(url_for("pages.measure_detail", measure_id=measure.id, _anchor="points-section"))
 
 
@@ -275,19 +267,13 @@ def measure_edit(measure_id):
         form.target.data = "" if measure.target is None else charts.fmt(measure.target).replace(",", "")
         form.version.data = measure.version
     if form.validate_on_submit():
-        try:
-            measures.update_measure(db.session, user, measure, _version(form.version.data),
-                                    **_form_values(form))
-            db.session.commit()
-        except StaleVersion:
-            db.session.rollback()
-            flash("Someone else changed this measure while you were editing. Your changes are "
-                  "still in the form: check the measure in another tab, then save again.", "error")
-            form.version.data = db.session.get(Measure, measure_id).version
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
+        ok, _ = commit_or_show(
+            form, lambda: measures.update_measure(db.session, user, measure,
+                                                  _version(form.version.data), **_form_values(form)),
+            stale_message="Someone else changed this measure while you were editing. Your changes "
+                          "are still in the form: check the measure in another tab, then save again.",
+            record=measure)
+        if ok:
             flash("Saved the measure.", "success")
             return redirect(url_for("pages.measure_detail", measure_id=measure.id))
     return render_template("pages/measure_form.html", form=form, initiative=measure.initiative,
@@ -298,8 +284,9 @@ def measure_edit(measure_id):
 def measure_delete(measure_id):
     measure = _measure(measure_id, permissions.WRITE)
     initiative_id, name = measure.initiative_id, measure.name
-    measures.delete_measure(db.session, me(), measure)
-    db.session.commit()
+    ok, _ = commit_or_show(None, lambda: measures.delete_measure(db.session, me(), measure))
+    if not ok:
+        return redirect(url_for("pages.measure_detail", measure_id=measure_id))
     flash(f"Deleted the measure “{name}” and its points.", "success")
     return redirect(url_for("pages.initiative_detail", initiative_id=initiative_id,
                             _anchor="measures"))

@@ -4,11 +4,10 @@ from flask import flash, render_template, request
 
 from tracker import milestones, permissions
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import commit_or_show, me, or_abort
+from tracker.blueprints.pages.common import afresh_message, commit_or_show, me, or_abort
 from tracker.blueprints.pages.initiative_forms import (MilestoneEditForm, MilestoneForm,
                                                        VersionForm, people_of)
-from tracker.blueprints.pages.lifecycle import back_to, initiative_for, render_initiative, stale_or
-from tracker.errors import DomainError
+from tracker.blueprints.pages.lifecycle import back_to, initiative_for, render_initiative
 from tracker.extensions import db
 from tracker.models import Initiative
 
@@ -37,13 +36,10 @@ def milestone_done(milestone_id):
     initiative = db.session.get(Initiative, milestone.initiative_id)
     form = VersionForm()
     if form.validate_on_submit():
-        try:
-            milestones.mark_done(db.session, me(), milestone, form.version_value())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(stale_or(error, "milestone"), "error")
-        else:
+        ok, _ = commit_or_show(
+            None, lambda: milestones.mark_done(db.session, me(), milestone, form.version_value()),
+            stale_message=afresh_message("milestone"))
+        if ok:
             flash(f"Marked “{milestone.title}” done.", "success")
     return back_to(initiative, "milestones")
 
@@ -71,14 +67,11 @@ def milestone_edit(milestone_id):
             # Only a change is checked: an owner who has since left need not block a reschedule.
             changes["owner_id"] = form.owner_id.data or None
         ok, _ = commit_or_show(form, lambda: milestones.update_milestone(
-            db.session, me(), milestone, form.version_value(), **changes))
+            db.session, me(), milestone, form.version_value(), **changes), record=milestone)
         if ok:
             flash(f"Saved the milestone “{milestone.title}”, due "
                   f"{milestone.due_on.strftime('%-d %b %Y')}.", "success")
             return back_to(initiative, f"milestone-{milestone.id}")
-        # The write was rolled back: the form carries the stored version again, so a stale
-        # save can be made again once its author has seen the other change.
-        form.version.data = milestone.version
     return render_template("pages/milestone_form.html", form=form, milestone=milestone,
                            initiative=initiative)
 
@@ -91,7 +84,8 @@ def milestone_delete(milestone_id):
     if request.method == "POST" and form.validate_on_submit():
         title = milestone.title
         ok, _ = commit_or_show(form, lambda: milestones.delete_milestone(db.session, me(),
-                                                                          milestone))
+                                                                          milestone),
+                               stale_message=afresh_message("milestone"), record=milestone)
         if ok:
             flash(f"Deleted the milestone “{title}”.", "success")
             return back_to(initiative, "milestones")

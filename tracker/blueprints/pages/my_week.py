@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker import clock, measures, milestones, my_week as week_rules, pdsa, permissions, updates
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
+from tracker.blueprints.pages.common import (afresh_message, commit_or_show, me, or_abort,
+                                             whole_number)
 from tracker.blueprints.pages.forms import Form, plausible_date
 from tracker.extensions import db
 
@@ -114,7 +115,8 @@ def my_week_milestone_done(milestone_id):
     form = VersionForm(prefix=key)
     if form.validate_on_submit():
         ok, _ = commit_or_show(form, lambda: milestones.mark_done(
-            db.session, me(), milestone, form.version_value()))
+            db.session, me(), milestone, form.version_value()),
+            stale_message=afresh_message("milestone"))
         if ok:
             flash(f"Marked “{milestone.title}” done.", "success")
     return _back(key)
@@ -127,7 +129,8 @@ def my_week_milestone_undo(milestone_id):
     form = VersionForm(prefix=key)
     if form.validate_on_submit():
         ok, _ = commit_or_show(form, lambda: milestones.update_milestone(
-            db.session, me(), milestone, form.version_value(), done_on=None))
+            db.session, me(), milestone, form.version_value(), done_on=None),
+            stale_message=afresh_message("milestone"))
         if ok:
             flash(f"“{milestone.title}” is open again.", "success")
     return _back(key)
@@ -140,7 +143,8 @@ def my_week_cycle_advance(cycle_id):
     form = AdvanceForm(prefix=key)
     if form.validate_on_submit():
         ok, _ = commit_or_show(form, lambda: pdsa.advance_cycle(
-            db.session, me(), cycle, form.values(cycle), form.version_value()))
+            db.session, me(), cycle, form.values(cycle), form.version_value()),
+            stale_message=afresh_message("cycle"), record=cycle)
         if ok:
             flash(f"“{cycle.title}” moved to {pdsa.STAGE_LABELS[cycle.stage]}.", "success")
             return _back(key)

@@ -3,7 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from tracker import nudges
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me
+from tracker.blueprints.pages.common import commit_or_show, me
 from tracker.errors import Invalid
 from tracker.extensions import db
 
@@ -15,12 +15,10 @@ def notification_settings():
     errors = {}
     if request.method == "POST":
         chosen = {t.code: request.form.get(t.code, "")[:20] for t in topics}
-        try:
-            nudges.set_preferences(db.session, user, user, chosen)
-            db.session.commit()
-        except Invalid as error:
-            db.session.rollback()
-            errors = error.fields
+        ok, error = commit_or_show(None, lambda: nudges.set_preferences(db.session, user, user, chosen),
+                                   caller_shows=Invalid)
+        if not ok:
+            errors = error.fields or {}
         else:
             flash("Your email settings are saved.", "success")
             return redirect(url_for("pages.notification_settings"))

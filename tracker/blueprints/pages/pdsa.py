@@ -4,10 +4,10 @@ from flask import flash, render_template, request
 
 from tracker import pdsa, permissions
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import commit_or_show, me, or_abort, show_errors
+from tracker.blueprints.pages.common import afresh_message, commit_or_show, me, or_abort
 from tracker.blueprints.pages.initiative_forms import AdvanceForm, CycleForm, NotesForm
-from tracker.blueprints.pages.lifecycle import back_to, initiative_for, render_initiative, stale_or
-from tracker.errors import DomainError
+from tracker.blueprints.pages.lifecycle import back_to, initiative_for, render_initiative
+from tracker.errors import StaleVersion
 from tracker.extensions import db
 from tracker.models import Initiative
 
@@ -38,16 +38,13 @@ def cycle_advance(cycle_id):
     form = AdvanceForm(prefix=f"cycle{cycle.id}")
     to = pdsa.next_stage(cycle)
     if form.validate_on_submit():
-        try:
-            pdsa.advance_cycle(db.session, me(), cycle, form.values(to), form.version_value())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.code == "stale_version":
-                flash(stale_or(error, "cycle"), "error")
-                return back_to(initiative, f"cycle-{cycle.id}")
-            show_errors(form, error)
-        else:
+        ok, error = commit_or_show(
+            form, lambda: pdsa.advance_cycle(db.session, me(), cycle, form.values(to),
+                                             form.version_value()),
+            stale_message=afresh_message("cycle"))
+        if isinstance(error, StaleVersion):
+            return back_to(initiative, f"cycle-{cycle.id}")
+        if ok:
             flash(f"“{cycle.title}” moved to {pdsa.STAGE_LABELS[cycle.stage]}.", "success")
             return back_to(initiative, f"cycle-{cycle.id}")
     return render_initiative(initiative, advance_forms={cycle.id: form})
@@ -65,12 +62,10 @@ def cycle_notes(cycle_id):
         form.version.data = cycle.version
     if stage in pdsa.NOTES_OF and form.validate_on_submit():
         ok, _ = commit_or_show(form, lambda: pdsa.update_cycle(
-            db.session, me(), cycle, form.version_value(), **form.values(stage)))
+            db.session, me(), cycle, form.version_value(), **form.values(stage)), record=cycle)
         if ok:
             flash(f"Saved the notes of “{cycle.title}”.", "success")
             return back_to(initiative, f"cycle-{cycle.id}")
-        # Rolled back: carry the stored version, so the save can be made again once seen.
-        form.version.data = cycle.version
     return render_template("pages/cycle_notes.html", form=form, cycle=cycle,
                            initiative=initiative, fields=form.shown(stage),
                            stage_label=pdsa.STAGE_LABELS[stage])

@@ -8,9 +8,8 @@ from wtforms.validators import InputRequired, NumberRange
 
 from tracker import clock, permissions, policy, reviews, schools
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.blueprints.pages.forms import Form, options
-from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.models import Initiative
 
@@ -54,17 +53,13 @@ def policy_overview():
         if not is_admin:
             abort(403, description="Only an admin can change the trust policy.")
         if form.validate_on_submit():
-            try:
-                policy.update_policy(session, user, _version(form), mode=form.mode.data,
-                                     **{k: getattr(form, k).data for k in policy.LIMITS})
-                session.commit()
-            except DomainError as error:
-                session.rollback()
-                show_errors(form, error)
-                if error.code == "stale_version":
-                    flash("Someone else changed the policy while you were editing. "
-                          "Reload to see their change.", "error")
-            else:
+            ok, _ = commit_or_show(
+                form, lambda: policy.update_policy(session, user, _version(form), mode=form.mode.data,
+                                                   **{k: getattr(form, k).data for k in policy.LIMITS}),
+                stale_message="Someone else changed the policy while you were editing. Your "
+                              "changes are still in the form: check the policy, then save again.",
+                record=current)
+            if ok:
                 flash("Saved the trust policy.", "success")
                 return redirect(url_for("pages.policy_overview"))
     rows = session.execute(schools.visible_schools(user)).scalars().all()

@@ -7,10 +7,9 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from tracker import charts, clock, measures, permissions, reviews
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import me, or_abort, show_errors, whole_number
+from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.blueprints.pages.forms import Form, options, plausible_date
 from tracker.blueprints.pages.initiative_forms import people_of
-from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.models import Allocation, Initiative
 
@@ -64,13 +63,9 @@ def review_list(initiative_id):
         if not can_decide:
             abort(403, description="Only the school lead or an admin can add a review.")
         if form.validate_on_submit():
-            try:
-                review = reviews.add_review(session, user, initiative, form.due_on.data)
-                session.commit()
-            except DomainError as error:
-                session.rollback()
-                show_errors(form, error)
-            else:
+            ok, review = commit_or_show(form, lambda: reviews.add_review(
+                session, user, initiative, form.due_on.data))
+            if ok:
                 flash("Added a review.", "success")
                 return redirect(url_for("pages.review_detail", review_id=review.id))
     rows = session.execute(reviews.reviews_of(initiative)
@@ -114,16 +109,13 @@ def _save_review(session, user, review, form):
     if form.decision.data:
         changes["decision"] = form.decision.data
     deciding = review.decision is None and form.decision.data
-    try:
-        reviews.update_review(session, user, review, _version(form), today=clock.today(), **changes)
-        session.commit()
-    except DomainError as error:
-        session.rollback()
-        show_errors(form, error)
-        if error.code == "stale_version":
-            flash("Someone else changed this review while you were writing. Your text is still "
-                  "in the form: check their change in another tab, then save again.", "error")
-            form.version.data = session.get(reviews.DeimplementationReview, review.id).version
+    ok, _ = commit_or_show(
+        form, lambda: reviews.update_review(session, user, review, _version(form),
+                                            today=clock.today(), **changes),
+        stale_message="Someone else changed this review while you were writing. Your text is "
+                      "still in the form: check their change in another tab, then save again.",
+        record=review)
+    if not ok:
         return None
     flash({"continue": "Decided: continue. The next review is scheduled.",
            "adapt": "Decided: adapt. The initiative is back in Prepare.",
