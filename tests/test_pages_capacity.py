@@ -127,7 +127,7 @@ def test_allocating_through_the_form_refuses_a_double_booking_then_takes_an_over
 @pytest.mark.parametrize("changes, field_error", [
     ({"ends_on": "2026-12-01"}, "The last day is before the first."),
     ({"days_per_week": "0"}, "Give more than 0 and at most 7 days a week."),
-    ({"days_per_week": "lots"}, "Not a valid float value."),
+    ({"days_per_week": "lots"}, "Enter a number, such as 2.5."),
     ({"expert_id": "0"}, "No expert with this id."),
 ])
 def test_the_allocation_form_puts_errors_beside_their_fields(trust, login_as, changes, field_error):
