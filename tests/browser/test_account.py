@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tracker.models import OutboxMessage
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +19,7 @@ def test_a_person_changes_their_password_after_a_weak_try(make, page, sign_in, l
     user = make.user("project_lead", name="Laura Reid")
     sign_in(page, user)
     page.get_by_role("link", name="Your account").click()
-    assert page.get_by_role("heading", name="Your account").is_visible()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
 
     page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_label("New password").fill("password1234")
@@ -31,11 +32,11 @@ def test_a_person_changes_their_password_after_a_weak_try(make, page, sign_in, l
     page.get_by_label("Current password").fill(PASSWORD)
     page.get_by_label("New password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Change password").click()
-    assert page.get_by_text("Your password is changed.").is_visible()
+    expect(page.get_by_text("Your password is changed.")).to_be_visible()
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, user, password=NEW_PASSWORD)
-    assert page.get_by_role("heading", name="My week").is_visible()
+    expect(page.get_by_role("heading", name="My week")).to_be_visible()
 
 
 def test_a_person_revokes_a_token_and_downloads_their_data(make, page, sign_in, app):
@@ -45,12 +46,12 @@ def test_a_person_revokes_a_token_and_downloads_their_data(make, page, sign_in, 
         client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD, "name": name})
     sign_in(page, user)
     page.goto("/account")
-    assert page.get_by_role("cell", name="Power BI", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Power BI", exact=True)).to_be_visible()
     page.get_by_role("button", name="Revoke token Power BI").click()
-    assert page.get_by_text("Token “Power BI” is revoked").is_visible()
+    expect(page.get_by_text("Token “Power BI” is revoked")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="Power BI")
-    assert row.get_by_text("Revoked").is_visible()
-    assert page.get_by_role("button", name="Revoke token MIS sync").is_visible()
+    expect(row.get_by_text("Revoked")).to_be_visible()
+    expect(page.get_by_role("button", name="Revoke token MIS sync")).to_be_visible()
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Export my data (JSON)").click()
@@ -66,8 +67,8 @@ def test_an_admin_issues_a_reset_link_that_the_person_follows(make, page, sign_i
     sign_in(page, admin)
     page.goto(f"/admin/people/{person.id}/edit")
     page.get_by_role("button", name="Send a password reset link").click()
-    assert page.get_by_role("heading", name="Reset link for Bernard Board").is_visible()
-    assert page.get_by_text(re.compile("on its way to")).is_visible()
+    expect(page.get_by_role("heading", name="Reset link for Bernard Board")).to_be_visible()
+    expect(page.get_by_text(re.compile("on its way to"))).to_be_visible()
 
     session.expire_all()
     message = session.execute(select(OutboxMessage).where(OutboxMessage.kind == "password_reset")).scalar_one()
@@ -79,8 +80,8 @@ def test_an_admin_issues_a_reset_link_that_the_person_follows(make, page, sign_i
         assert "/reset/" not in their_page.url  # the secret leaves the address bar at once
         their_page.get_by_label("New password").fill(NEW_PASSWORD)
         their_page.get_by_role("button", name="Save new password").click()
-        assert their_page.get_by_text("Your password is changed").is_visible()
+        expect(their_page.get_by_text("Your password is changed")).to_be_visible()
         sign_in(their_page, person, password=NEW_PASSWORD)
-        assert their_page.get_by_role("heading", name="Hello, Bernard").is_visible()
+        expect(their_page.get_by_role("heading", name="Hello, Bernard")).to_be_visible()
     finally:
         theirs.close()

@@ -8,6 +8,7 @@ import pytest
 
 from tracker import outbox
 from tracker.models import AuditEntry, OutboxMessage
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +40,7 @@ def test_an_admin_reads_the_audit_log_as_sentences(make, session, page, sign_in,
     assert sentence.is_visible() and _no_sideways_scroll(page)
     page.get_by_label("What happened").select_option(label="Signed in")
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_text("Alice Admin signed in.").is_visible()
+    expect(page.get_by_text("Alice Admin signed in.")).to_be_visible()
     assert page.get_by_text("changed the title").count() == 0
     _shot(page, f"audit-{size}")
 
@@ -57,8 +58,8 @@ def test_an_admin_opens_a_failed_message_and_reads_it(make, session, page, sign_
     page.set_viewport_size(SIZES[size])
     page.goto("/admin/outbox?status=failed")
     page.get_by_role("link", name="2 things need your attention").click()
-    assert page.get_by_role("heading", name="2 things need your attention").is_visible()
-    assert page.get_by_text("SMTP 550: mailbox unavailable").is_visible()
-    assert page.get_by_role("button", name="Retry this message").is_visible()
+    expect(page.get_by_role("heading", name="2 things need your attention")).to_be_visible()
+    expect(page.get_by_text("SMTP 550: mailbox unavailable")).to_be_visible()
+    expect(page.get_by_role("button", name="Retry this message")).to_be_visible()
     assert page.get_by_text("https://tracker.example/i/1").is_visible() and _no_sideways_scroll(page)
     _shot(page, f"outbox-message-{size}")

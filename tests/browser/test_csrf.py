@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker import models as m
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,7 @@ def _schools(session):
 def test_a_forged_post_from_another_page_is_refused_and_changes_nothing(make, page, sign_in, session):
     admin = make.user("admin", name="Alex Admin")
     sign_in(page, admin)
-    assert page.get_by_role("heading", name="Hello, Alex").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Alex")).to_be_visible()
     page.route(FORGER, lambda route: route.fulfill(
         status=200, content_type="text/html", body=_forged_form(f"{page.base}/admin/schools/new")))
 
@@ -50,5 +51,5 @@ def test_the_same_form_from_the_tracker_itself_is_accepted(make, page, sign_in, 
     page.get_by_label("URN").fill("777777")
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state()
-    assert page.get_by_text("Saved Real Academy.").is_visible()
+    expect(page.get_by_text("Saved Real Academy.")).to_be_visible()
     assert _schools(session) == 1

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from tracker import clock
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +71,7 @@ def test_on_a_desktop_the_schools_stand_side_by_side_in_one_table(make, page, si
     page.goto("/dashboard")
     _shot(page, "dashboard-desktop.png")
 
-    assert page.get_by_role("columnheader", name="Policy breaches").is_visible()
+    expect(page.get_by_role("columnheader", name="Policy breaches")).to_be_visible()
     rows = page.locator("tr.dashboard-school")
     assert rows.count() == len(expected)
     tops = {round(cell.bounding_box()["y"]) for cell in rows.first.locator("td").all()}

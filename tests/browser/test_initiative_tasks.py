@@ -7,6 +7,7 @@ import pytest
 
 from tracker.extensions import db
 from tracker.models import DeimplementationReview, Milestone, PdsaCycle
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -58,15 +59,15 @@ def test_a_project_lead_edits_reschedules_and_deletes_milestones_on_a_phone(worl
     assert page.get_by_text(f"Saved the milestone “All staff trained”, due "
                             f"{later.strftime('%-d %b %Y')}.").is_visible()
     row = page.locator(".milestone").filter(has_text="All staff trained")
-    assert row.get_by_text(f"due {later.strftime('%-d %b %Y')}").is_visible()
+    expect(row.get_by_text(f"due {later.strftime('%-d %b %Y')}")).to_be_visible()
 
     page.get_by_role("link", name="Edit or reschedule: Parents' evening").click()
     page.get_by_role("link", name="Delete this milestone…").click()
-    assert page.get_by_role("heading", name="Delete the milestone “Parents' evening”?").is_visible()
+    expect(page.get_by_role("heading", name="Delete the milestone “Parents' evening”?")).to_be_visible()
     _fits(page)
     _shoot(page, "milestone-delete")
     page.get_by_role("button", name="Delete the milestone").click()
-    assert page.get_by_text("Deleted the milestone “Parents' evening”.").is_visible()
+    expect(page.get_by_text("Deleted the milestone “Parents' evening”.")).to_be_visible()
     assert page.locator(".milestone").filter(has_text="Parents' evening").count() == 0
 
     db.session.expire_all()
@@ -85,7 +86,7 @@ def test_a_project_lead_edits_the_notes_of_the_stage_a_cycle_is_in(world, page, 
     notes.fill("Week one: two groups kept pace, one fell behind.")
     _shoot(page, "cycle-notes")
     page.get_by_role("button", name="Save the notes").click()
-    assert page.get_by_text("Saved the notes of “Groups of four”.").is_visible()
+    expect(page.get_by_text("Saved the notes of “Groups of four”.")).to_be_visible()
     _shoot(page, "initiative-after-notes")
     db.session.expire_all()
     cycle = db.session.get(PdsaCycle, world["cycle"].id)
@@ -99,8 +100,8 @@ def test_a_school_lead_chooses_the_reviewer_on_a_phone(world, page, sign_in):
     page.get_by_label("Reviewer").select_option(label="Priya Shah")
     _fits(page)
     page.get_by_role("button", name="Save the review").click()
-    assert page.get_by_text("Saved the review.").is_visible()
-    assert page.get_by_text("reviewer: Priya Shah").is_visible()
+    expect(page.get_by_text("Saved the review.")).to_be_visible()
+    expect(page.get_by_text("reviewer: Priya Shah")).to_be_visible()
     _shoot(page, "review-reviewer")
     db.session.expire_all()
     review = db.session.get(DeimplementationReview, world["review"].id)

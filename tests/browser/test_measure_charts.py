@@ -6,6 +6,7 @@ import pytest
 
 from tracker.models import MeasurePoint, PdsaCycle, Transition
 from tracker.models.base import utcnow
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +37,7 @@ def test_lead_adds_a_point_and_sees_the_chart_and_its_words_change(lead_with_a_m
     sign_in(page, lead)
     page.goto(f"/initiatives/{initiative.id}")
     page.get_by_role("link", name="Phonics check pass rate").first.click()
-    assert page.get_by_role("heading", name="Phonics check pass rate", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Phonics check pass rate", level=1)).to_be_visible()
     chart = page.get_by_role("img", name="Run chart of Phonics check pass rate")
     assert chart.is_visible()
     before = page.locator("#run-chart-desc").text_content()
@@ -46,16 +47,16 @@ def test_lead_adds_a_point_and_sees_the_chart_and_its_words_change(lead_with_a_m
     page.get_by_label("Date").fill("2026-03-23")
     page.get_by_label("Value").fill("lots")
     page.get_by_role("button", name="Add the point").click()
-    assert page.locator("#value-error").is_visible()
+    expect(page.locator("#value-error")).to_be_visible()
     assert "Enter a number" in page.locator("#value-error").text_content()
 
     page.get_by_label("Value").fill("80")
     page.get_by_role("button", name="Add the point").click()
-    assert page.get_by_text("Added 80% on 23 March 2026.").is_visible()
+    expect(page.get_by_text("Added 80% on 23 March 2026.")).to_be_visible()
     after = page.locator("#run-chart-desc").text_content()
     assert after.startswith("Run chart of 12 points")
     assert "A shift: 6 points above the median" in after
-    assert page.get_by_text("Shift: 6 points above the median, from").first.is_visible()
+    expect(page.get_by_text("Shift: 6 points above the median, from").first).to_be_visible()
     page.screenshot(path="/tmp/measures-after.png", full_page=True)
 
 
@@ -69,8 +70,8 @@ def test_lead_imports_a_spreadsheet_with_one_bad_row_and_reads_the_report(
         "buffer": b"Date,Value\n06/04/2026,79\n13/04/2026,eighty\n20/04/2026,81\n"}])
     page.get_by_role("button", name="Import").click()
     report = page.get_by_role("status").filter(has_text="Import report")
-    assert report.get_by_text("2 rows imported").is_visible()
-    assert report.get_by_text("1 refused").is_visible()
+    expect(report.get_by_text("2 rows imported")).to_be_visible()
+    expect(report.get_by_text("1 refused")).to_be_visible()
     bad = report.get_by_role("row").filter(has_text="Refused")
     assert bad.count() == 1
     assert "3" in bad.get_by_role("cell").first.text_content()
@@ -88,7 +89,7 @@ def test_the_measure_page_fits_a_phone(lead_with_a_measure, page, sign_in):
     page.get_by_label("Value").fill("81")
     page.get_by_label("Date").fill("2026-04-06")
     page.get_by_role("button", name="Add the point").click()
-    assert page.get_by_text("Added 81%").is_visible()
+    expect(page.get_by_text("Added 81%")).to_be_visible()
     page.screenshot(path="/tmp/measures-phone.png", full_page=True)
 
 
@@ -139,7 +140,7 @@ def test_the_charts_fit_the_screen_with_legible_text_and_the_newest_point_in_vie
         assert words.startswith(("Run chart of 40 points", "XmR chart of 40 points"))
         assert not page.get_by_text(words).first.is_visible()  # not printed on the page
         assert accessible_description(page, f"#{chart_id} svg.chart-svg-{layout}") == words
-        assert figure.get_by_text("Not drawn: 1 point dated 5 Jan 2099").is_visible()
+        expect(figure.get_by_text("Not drawn: 1 point dated 5 Jan 2099")).to_be_visible()
     shot = f"/tmp/shots/measure-{size['width']}x{size['height']}"
     page.screenshot(path=f"{shot}.png", full_page=True)
     for section in ("run-chart-section", "spc-section"):
@@ -147,4 +148,4 @@ def test_the_charts_fit_the_screen_with_legible_text_and_the_newest_point_in_vie
 
     describe = page.locator("#run-chart").get_by_text("Describe this chart")
     describe.click()
-    assert page.locator("#run-chart details p").is_visible()
+    expect(page.locator("#run-chart details p")).to_be_visible()

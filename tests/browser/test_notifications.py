@@ -6,6 +6,7 @@ import pytest
 from tracker import outbox
 from tracker.extensions import db
 from tracker.models import OutboxMessage, User
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -14,14 +15,14 @@ def test_a_project_lead_turns_off_pdsa_nudges_and_gets_milestones_weekly(make, p
     lead = make.user("project_lead", schools=[make.school()], name="Laura Reid")
     sign_in(page, lead)
     page.get_by_role("link", name="Email settings").click()
-    assert page.get_by_role("heading", name="Email settings").is_visible()
+    expect(page.get_by_role("heading", name="Email settings")).to_be_visible()
     milestones = page.get_by_role("group", name="Milestones overdue or due soon")
     assert milestones.get_by_label("Daily").is_checked()
     milestones.get_by_label("Weekly").check()
     page.get_by_role("group", name="PDSA cycles stuck").get_by_label("Never").check()
     page.screenshot(path="/tmp/notifications.png", full_page=True)
     page.get_by_role("button", name="Save email settings").click()
-    assert page.get_by_text("Your email settings are saved.").is_visible()
+    expect(page.get_by_text("Your email settings are saved.")).to_be_visible()
     assert page.get_by_role("group", name="PDSA cycles stuck").get_by_label("Never").is_checked()
     db.session.expire_all()
     assert db.session.get(User, lead.id).notification_prefs == {
@@ -38,8 +39,8 @@ def test_an_admin_sees_a_failed_email_and_queues_it_again(make, page, sign_in):
     sign_in(page, admin)
     page.get_by_role("link", name="Outbox").click()
     page.get_by_role("link", name="Failed (1)").click()
-    assert page.get_by_text("Connection refused").is_visible()
+    expect(page.get_by_text("Connection refused")).to_be_visible()
     page.screenshot(path="/tmp/outbox.png", full_page=True)
     page.get_by_role("button", name="Retry “3 things need your attention” to laura@school.example").click()
-    assert page.get_by_text("is queued again").is_visible()
-    assert page.get_by_role("link", name="Queued (1)").is_visible()
+    expect(page.get_by_text("is queued again")).to_be_visible()
+    expect(page.get_by_role("link", name="Queued (1)")).to_be_visible()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import Allocation, DeimplementationReview, Initiative, MeasurePoint
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -49,8 +50,8 @@ def test_a_school_at_its_cap_names_an_out_delivers_and_deimplements_the_old_init
     page.get_by_role("link", name="One in, one out").click()
     page.get_by_role("link", name="Oakwood Primary").click()
     breaches = page.get_by_role("region", name="Breaches")
-    assert breaches.get_by_text("Over its limit").is_visible()
-    assert page.get_by_text("3 of 2").is_visible()
+    expect(breaches.get_by_text("Over its limit")).to_be_visible()
+    expect(page.get_by_text("3 of 2")).to_be_visible()
 
     # Name the out: the new initiative replaces the homework club, stopped within a month.
     page.goto(f"/initiatives/{new.id}")
@@ -58,21 +59,21 @@ def test_a_school_at_its_cap_names_an_out_delivers_and_deimplements_the_old_init
     page.get_by_label("Initiative it replaces").select_option(label="Homework club")
     page.get_by_label("Stopped by").fill((today() + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Saved.").is_visible()
-    assert page.get_by_role("link", name="Homework club").first.is_visible()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    expect(page.get_by_role("link", name="Homework club").first).to_be_visible()
 
     # Deliver: the one-out gate is met now the out is named.
     page.get_by_label("Move to", exact=True).select_option("deliver")
     page.get_by_role("button", name="Move", exact=True).click()
-    assert page.get_by_text("Moved to Deliver.").is_visible()
+    expect(page.get_by_text("Moved to Deliver.")).to_be_visible()
 
     # Review the old initiative from the school's reviews due, and de-implement it.
     page.goto(f"/policy/schools/{school.id}")
     page.get_by_role("link", name="Open the review of Homework club").click()
-    assert page.get_by_role("heading", name="De-implementation review: Homework club").is_visible()
+    expect(page.get_by_role("heading", name="De-implementation review: Homework club")).to_be_visible()
     measures = page.get_by_role("complementary", name="The initiative's measures")
-    assert measures.get_by_text("Homework handed in on time").first.is_visible()
-    assert measures.get_by_text("Latest: 70%").is_visible()
+    expect(measures.get_by_text("Homework handed in on time").first).to_be_visible()
+    expect(measures.get_by_text("Latest: 70%")).to_be_visible()
     page.get_by_label("Evidence of impact").fill("Attendance at the club fell to a handful; no change in homework completion.")
     page.get_by_label("Workload").fill("Two teachers, two evenings a week.")
     page.get_by_label("What would be stopped, or freed").fill("Four teacher-evenings a week.")
@@ -84,18 +85,18 @@ def test_a_school_at_its_cap_names_an_out_delivers_and_deimplements_the_old_init
     assert page.get_by_label("De-implement (stop it)").is_checked()  # nothing typed is lost
     page.get_by_label("Rationale").fill("No impact on homework completion; the time goes to feedback instead.")
     page.get_by_role("button", name="Save the review").click()
-    assert page.get_by_text("Decided: de-implement. The initiative has stopped.").is_visible()
+    expect(page.get_by_text("Decided: de-implement. The initiative has stopped.")).to_be_visible()
     assert page.get_by_text("4.0 days").is_visible()  # the cancelled allocation: 1 day a week, 4 weeks
     page.screenshot(path="/tmp/review.png", full_page=True)
 
     # The breach is gone, and the stopped register says what was stopped and why.
     page.goto(f"/policy/schools/{school.id}")
-    assert page.get_by_text("None: the school is inside the policy.").is_visible()
-    assert page.get_by_text("2 of 2").is_visible()
+    expect(page.get_by_text("None: the school is inside the policy.")).to_be_visible()
+    expect(page.get_by_text("2 of 2")).to_be_visible()
     page.screenshot(path="/tmp/policy_school.png", full_page=True)
     page.get_by_role("link", name="Stopped", exact=True).click()
     row = page.get_by_role("row").filter(has_text="Homework club")
-    assert row.get_by_text("No impact on homework completion").is_visible()
+    expect(row.get_by_text("No impact on homework completion")).to_be_visible()
     page.screenshot(path="/tmp/stopped.png", full_page=True)
 
     db.session.expire_all()
@@ -113,7 +114,7 @@ def test_the_review_page_works_on_a_phone(school_at_its_cap, page, sign_in):
     page.get_by_label("Continue", exact=True).check()
     page.get_by_label("Rationale").fill("Still popular; review again next term.")
     page.get_by_role("button", name="Save the review").click()
-    assert page.get_by_text("Decided: continue. The next review is scheduled.").is_visible()
+    expect(page.get_by_text("Decided: continue. The next review is scheduled.")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     page.screenshot(path="/tmp/review_phone.png", full_page=True)

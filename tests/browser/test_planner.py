@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tracker import clock
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +25,7 @@ def test_central_team_allocates_a_free_maths_expert_and_overrides_a_double_booki
 
     sign_in(page, central)
     page.get_by_role("link", name="Planner").click()
-    assert page.get_by_role("heading", name="Planner", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Planner", exact=True)).to_be_visible()
     page.get_by_role("link", name="Find a free expert").click()
 
     page.get_by_label("Specialism").select_option("maths")
@@ -32,14 +33,14 @@ def test_central_team_allocates_a_free_maths_expert_and_overrides_a_double_booki
     page.get_by_label("To").fill(friday.isoformat())
     page.get_by_label("Days a week needed").fill("2")
     page.get_by_role("button", name="Find").click()
-    assert page.get_by_role("heading", name="1 expert free").is_visible()
+    expect(page.get_by_role("heading", name="1 expert free")).to_be_visible()
     assert page.get_by_text("Sam Science").count() == 0
     page.get_by_role("link", name="Allocate Maya Patel").click()
 
     page.get_by_label("School").select_option(label="Oakwood Primary")
     page.get_by_label("Initiative (optional)").select_option(label="Mastery maths in Key Stage 2 (Oakwood Primary)")
     page.get_by_role("button", name="Allocate").click()
-    assert page.get_by_text("Allocated Maya Patel to Oakwood Primary").is_visible()
+    expect(page.get_by_text("Allocated Maya Patel to Oakwood Primary")).to_be_visible()
 
     page.get_by_role("link", name="New allocation").click()
     page.get_by_label("Expert").select_option(label="Maya Patel (maths; 2 days a week)")
@@ -104,7 +105,7 @@ def test_the_planner_opens_on_this_week_in_view(make, page, sign_in, size):
     box = first_week.bounding_box()
     assert box["x"] + box["width"] <= size["width"]            # this week is on screen
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
-    assert page.get_by_text("1 day a week").is_visible()
+    expect(page.get_by_text("1 day a week")).to_be_visible()
     # The cell's name begins with the share it shows.
     cell = page.locator("a.cell-value").first
     assert cell.get_attribute("aria-label") is None
@@ -133,7 +134,7 @@ def test_an_expert_is_changed_and_their_leave_recorded_through_the_pages(make, p
     page.get_by_label("Days a week").fill("1")
     _shot(page, "expert-form", size)
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Saved Maya Patel-Jones.").is_visible()
+    expect(page.get_by_text("Saved Maya Patel-Jones.")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="Maya Patel-Jones")
     assert "early reading" in row.inner_text() and "Oakwood Primary" in row.inner_text()
     assert "1 day" in row.inner_text() and "1 days" not in row.inner_text()
@@ -144,8 +145,8 @@ def test_an_expert_is_changed_and_their_leave_recorded_through_the_pages(make, p
     page.get_by_label("Last day away").fill(course.isoformat())
     page.get_by_label("Reason (optional)").fill("Maths hub course")
     page.get_by_role("button", name="Record leave").click()
-    assert page.get_by_text("Recorded Maya Patel-Jones away").is_visible()
-    assert page.get_by_role("cell", name="Maths hub course").is_visible()
+    expect(page.get_by_text("Recorded Maya Patel-Jones away")).to_be_visible()
+    expect(page.get_by_role("cell", name="Maths hub course")).to_be_visible()
     _shot(page, "expert-leave", size)
     page.get_by_role("link", name="The planner").click()
     leave_week = page.locator("table.planner tbody tr").first.locator("td").nth(1)

@@ -10,6 +10,7 @@ from tests.browser.conftest import DESKTOP, PHONE
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.models import OutboxMessage
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/request_move")
@@ -47,8 +48,8 @@ def test_a_project_lead_requests_the_move_and_the_school_lead_is_mailed_once(
     page.goto(f"/initiatives/{initiative.id}")
 
     asking = page.locator("#move-request")
-    assert asking.get_by_role("heading", name="Who moves it to Deliver").is_visible()
-    assert asking.get_by_text("Helen Hughes").is_visible()
+    expect(asking.get_by_role("heading", name="Who moves it to Deliver")).to_be_visible()
+    expect(asking.get_by_text("Helen Hughes")).to_be_visible()
     button = asking.get_by_role("button", name="Request the move")
     button.scroll_into_view_if_needed()
     box = button.bounding_box()
@@ -59,12 +60,12 @@ def test_a_project_lead_requests_the_move_and_the_school_lead_is_mailed_once(
     with page.expect_navigation():
         page.keyboard.press("Enter")  # by keyboard, as anyone can
     assert page.url.endswith(f"/initiatives/{initiative.id}#phase")
-    assert page.get_by_text("Asked Helen Hughes to move it to Deliver.").is_visible()
+    expect(page.get_by_text("Asked Helen Hughes to move it to Deliver.")).to_be_visible()
     _shoot(page, "after")
 
     with page.expect_navigation():
         page.locator("#move-request").get_by_role("button", name="Request the move").click()
-    assert page.get_by_text("Helen Hughes already had your request today.").is_visible()
+    expect(page.get_by_text("Helen Hughes already had your request today.")).to_be_visible()
 
     db.session.rollback()
     mail = db.session.execute(select(OutboxMessage).where(

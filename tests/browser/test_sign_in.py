@@ -1,5 +1,6 @@
 """A person signs in, sees their initiatives, and signs out, in a real browser."""
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -14,8 +15,8 @@ def test_project_lead_signs_in_sees_their_initiatives_and_signs_out(make, page, 
     assert page.url.endswith("/login?next=%2F") or "/login" in page.url
     sign_in(page, lead)
     # A project lead's home is My week: her initiative's weekly update is asked for there.
-    assert page.get_by_role("heading", name="My week").is_visible()
-    assert page.get_by_text("Daily phonics catch-up").first.is_visible()
+    expect(page.get_by_role("heading", name="My week")).to_be_visible()
+    expect(page.get_by_text("Daily phonics catch-up").first).to_be_visible()
     assert page.get_by_text("Someone else's work").count() == 0
 
     page.get_by_role("button", name="Sign out").click()

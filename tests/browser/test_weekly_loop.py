@@ -6,6 +6,7 @@ import pytest
 
 from tracker.extensions import db
 from tracker.models import Initiative, PdsaCycle
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -30,25 +31,25 @@ def initiative(make):
 def test_school_lead_runs_the_weekly_loop_and_reads_what_the_gate_misses(initiative, page, sign_in):
     sign_in(page, initiative.owner)
     page.get_by_role("link", name="Daily phonics catch-up").first.click()
-    assert page.get_by_role("heading", name="Daily phonics catch-up").is_visible()
+    expect(page.get_by_role("heading", name="Daily phonics catch-up")).to_be_visible()
 
     # The gate checklist is there before anyone clicks.
     gate = page.locator("#gate")
-    assert gate.get_by_role("heading", name="Ready for Deliver?").is_visible()
-    assert gate.get_by_text("Add at least one measure to watch.").is_visible()
+    expect(gate.get_by_role("heading", name="Ready for Deliver?")).to_be_visible()
+    expect(gate.get_by_text("Add at least one measure to watch.")).to_be_visible()
 
     # Log an update.
     page.get_by_label("Amber: some concerns").check()
     page.get_by_label("What happened, in a sentence or two").fill("Two staff off sick; groups merged.")
     page.get_by_role("button", name="Log update").click()
-    assert page.get_by_text("Update logged.").is_visible()
-    assert page.locator("#updates").get_by_text("Two staff off sick; groups merged.").is_visible()
+    expect(page.get_by_text("Update logged.")).to_be_visible()
+    expect(page.locator("#updates").get_by_text("Two staff off sick; groups merged.")).to_be_visible()
 
     # Tick a milestone.
     page.get_by_role("button", name="Mark done: Staff trained").click()
-    assert page.get_by_text("Marked “Staff trained” done.").is_visible()
+    expect(page.get_by_text("Marked “Staff trained” done.")).to_be_visible()
     ticked = page.locator(".milestone").filter(has_text="Staff trained")
-    assert ticked.get_by_text("Done", exact=True).is_visible()
+    expect(ticked.get_by_text("Done", exact=True)).to_be_visible()
 
     # Advance a PDSA cycle from Do to Study.
     # Its step is open already: the cycle is the lead's own, so it is the next thing to do.
@@ -56,16 +57,16 @@ def test_school_lead_runs_the_weekly_loop_and_reads_what_the_gate_misses(initiat
     cycle.get_by_label("What happened, including anything unexpected").fill(
         "Ran for a week; two groups kept pace, one fell behind.")
     cycle.get_by_role("button", name="Move to Study").click()
-    assert page.get_by_text("“Groups of four” moved to Study.").is_visible()
+    expect(page.get_by_text("“Groups of four” moved to Study.")).to_be_visible()
     study = page.get_by_role("region", name="Study")
-    assert study.get_by_role("heading", name="Groups of four").is_visible()
+    expect(study.get_by_role("heading", name="Groups of four")).to_be_visible()
 
     # Try the gate to Deliver, which is not met, and read what is missing beside the form.
     page.get_by_label("Move to", exact=True).select_option("deliver")
     page.get_by_role("button", name="Move", exact=True).click()
     blocked = page.get_by_role("alert").filter(has_text="Still missing")
-    assert blocked.get_by_text("Add at least one measure to watch.").is_visible()
-    assert page.get_by_text("Not ready for Deliver yet").is_visible()
+    expect(blocked.get_by_text("Add at least one measure to watch.")).to_be_visible()
+    expect(page.get_by_text("Not ready for Deliver yet")).to_be_visible()
     page.screenshot(path="/tmp/initiative_page.png", full_page=True)
 
     db.session.expire_all()
@@ -81,6 +82,6 @@ def test_a_lead_logs_an_update_on_a_phone(initiative, page, sign_in):
     page.get_by_label("Green: on track").check()
     page.get_by_label("What happened, in a sentence or two").fill("All groups running.")
     page.get_by_role("button", name="Log update").click()
-    assert page.get_by_text("Update logged.").is_visible()
+    expect(page.get_by_text("Update logged.")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path="/tmp/initiative_page_phone.png", full_page=True)
