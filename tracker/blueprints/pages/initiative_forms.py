@@ -58,12 +58,8 @@ class CycleForm(Form):
                             validators=[Optional()])
 
 
-class MilestoneEditForm(MilestoneForm):
+class MilestoneEditForm(MilestoneForm, VersionForm):
     """Editing or rescheduling one milestone."""
-    version = HiddenField()
-
-    def version_value(self):
-        return whole_number(self.version.data)
 
 
 class NotesForm(VersionForm):

@@ -6,14 +6,14 @@ the message beside the item's field. ``static/my_week.js`` submits the same form
 swaps the list in place, so the page does not jump.
 """
 from flask import flash, redirect, render_template, url_for
-from wtforms import DateField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker import clock, measures, milestones, my_week as week_rules, pdsa, permissions, updates
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.common import (afresh_message, commit_or_show, me, or_abort,
-                                             whole_number)
+from tracker.blueprints.pages.common import afresh_message, commit_or_show, me, or_abort
 from tracker.blueprints.pages.forms import Form, plausible_date
+from tracker.blueprints.pages.initiative_forms import VersionForm
 from tracker.extensions import db
 
 RAG_CHOICES = {"green": "Green", "amber": "Amber", "red": "Red"}
@@ -24,13 +24,6 @@ FIELD_LABELS = {"question": "The question this cycle answers",
                 "do_notes": "What happened, including anything unexpected",
                 "study_notes": "What you learned, against the prediction",
                 "act_decision": "Decision"}
-
-
-class VersionForm(Form):
-    version = HiddenField()
-
-    def version_value(self):
-        return whole_number(self.version.data)
 
 
 class AdvanceForm(VersionForm):
