@@ -10,12 +10,14 @@ from tracker.models.pdsa import PdsaCycle
 from tracker.models.policy import TrustPolicy
 from tracker.models.review import DeimplementationReview
 from tracker.models.school import School
+from tracker.models.self_evaluation import SelfEvaluation, SelfEvaluationRating
 from tracker.models.throttle import FailedAttempt
 from tracker.models.user import ApiToken, PasswordReset, User, user_schools
 
 __all__ = [
     "AuditEntry", "Allocation", "ApiToken", "Base", "DeimplementationReview", "Expert", "FailedAttempt",
     "Initiative", "InitiativeTag", "JobLease", "Measure", "MeasurePoint", "MeasureRebase", "Milestone",
-    "OutboxMessage", "PasswordReset", "PdsaCycle", "School", "Transition", "TrustPolicy", "Unavailability",
+    "OutboxMessage", "PasswordReset", "PdsaCycle", "School", "SelfEvaluation",
+    "SelfEvaluationRating", "Transition", "TrustPolicy", "Unavailability",
     "Update", "User", "initiative_schools", "user_schools",
 ]

@@ -11,11 +11,15 @@ MEASURE_KINDS = ("outcome", "implementation", "process", "balancing")
 
 
 class Measure(Base):
+    """A measure of one initiative, or (no initiative) a trust KPI: the same measure
+    recorded by every school, each point carrying its school."""
+
     __tablename__ = "measures"
     __table_args__ = (CheckConstraint(enum_check("kind", MEASURE_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    initiative_id: Mapped[int] = mapped_column(
+    #: Null for a trust KPI.
+    initiative_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(40), default="")
@@ -30,12 +34,16 @@ class Measure(Base):
     baseline_until: Mapped[Optional[date]] = mapped_column(Date)
     version: Mapped[int] = mapped_column(default=1)
 
-    initiative: Mapped["Initiative"] = relationship()  # noqa: F821  (tracker.models.initiative)
+    initiative: Mapped[Optional["Initiative"]] = relationship()  # noqa: F821  (tracker.models.initiative)
     rebases: Mapped[list["MeasureRebase"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True,
         order_by="MeasureRebase.starts_on")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_trust_kpi(self):
+        return self.initiative_id is None
 
 
 class MeasureRebase(Base):

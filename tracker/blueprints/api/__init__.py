@@ -28,6 +28,7 @@ def init_api(app):
     from tracker.blueprints.api import allocations, experts
     from tracker.blueprints.api import measures
     from tracker.blueprints.api import dashboard
+    from tracker.blueprints.api import coverage, exports, self_evaluations
 
     # One Api per app: the OpenAPI document belongs to the app it describes.
     api = Api()
@@ -38,7 +39,8 @@ def init_api(app):
     document_fields(api, app)
     for module in (tokens, schools, users, initiatives, audit,
                    transitions, milestones, updates, pdsa, policy, reviews,
-                   experts, allocations, measures, dashboard):
+                   experts, allocations, measures, dashboard,
+                   coverage, self_evaluations, exports):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no cross-site request to forge
         api.register_blueprint(module.blp)
     errors.register(app)

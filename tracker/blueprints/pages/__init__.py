@@ -68,3 +68,5 @@ from tracker.blueprints.pages import capacity, experts  # noqa: E402,F401  (rout
 from tracker.blueprints.pages import measures  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import dashboard  # noqa: E402,F401  (routes)
 from tracker.blueprints.pages import my_week  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import kpis, coverage  # noqa: E402,F401  (routes)
+from tracker.blueprints.pages import self_evaluation, exports  # noqa: E402,F401  (routes)
