@@ -19,6 +19,12 @@ PHASE_LABELS = {"explore": "Explore", "prepare": "Prepare", "deliver": "Deliver"
 RAGS = ("green", "amber", "red")
 PILLARS = ("vision", "capacity", "collective_commitment", "data", "process",
            "improvement_activity", "quality_assurance")
+#: The seven pillars in a person's words: the one table pages, exports and the board pack use.
+PILLAR_LABELS = {
+    "vision": "Vision", "capacity": "Capacity", "collective_commitment": "Collective commitment",
+    "data": "Robust and real-time data", "process": "Process and project management",
+    "improvement_activity": "Improvement activity", "quality_assurance": "Quality assurance",
+}
 HELIX_COMPONENTS = ("set_quality_goals", "align_strategy", "use_evidence", "evaluate_insights",
                     "develop_expertise", "empower_horizontal", "connect", "grow_culture",
                     "adopt_cycle", "leverage_capacity", "anticipate_adapt", "deimplement")

@@ -9,13 +9,8 @@ from wtforms import (DateField, HiddenField, IntegerField, SelectChoice, SelectF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker import clock, schools
-from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
+from tracker.models.initiative import HELIX_COMPONENTS, PILLAR_LABELS, PILLARS  # noqa: F401 (re-exported)
 
-PILLAR_LABELS = {
-    "vision": "Vision", "capacity": "Capacity", "collective_commitment": "Collective commitment",
-    "data": "Robust and real-time data", "process": "Process and project management",
-    "improvement_activity": "Improvement activity", "quality_assurance": "Quality assurance",
-}
 HELIX_LABELS = {
     "set_quality_goals": "Set quality goals", "align_strategy": "Align strategy",
     "use_evidence": "Use evidence", "evaluate_insights": "Evaluate insights",
