@@ -1,4 +1,4 @@
-"""tracker.charts: the SVG a person (or a screen reader) reads."""
+"""tracker.blueprints.pages.charts: the SVG a person (or a screen reader) reads."""
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tracker import charts, measures
+from tracker import measures
+from tracker.blueprints.pages import charts
 from tracker.models import MeasurePoint
 
 START = date(2026, 1, 5)

@@ -5,8 +5,8 @@ from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker import charts, measures, permissions
-from tracker.blueprints.pages import bp
+from tracker import measures, permissions
+from tracker.blueprints.pages import bp, charts
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.blueprints.pages.forms import Form, plausible_date
 from tracker.errors import StaleVersion

@@ -5,8 +5,8 @@ from sqlalchemy.orm import joinedload
 from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from tracker import charts, clock, measures, permissions, reviews
-from tracker.blueprints.pages import bp
+from tracker import clock, measures, permissions, reviews
+from tracker.blueprints.pages import bp, charts
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.blueprints.pages.forms import Form, options, plausible_date
 from tracker.blueprints.pages.initiative_forms import people_of

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from tracker.charts.layout import (BOLD_CHAR, BRACKET_ROW, COMPACT, NARROW, PLAIN_CHAR, WIDE, fmt,
-                                   frame_for, time_ticks, value_ticks)
-from tracker.charts.signals import (RUN_SHAPES, RUN_WORDS, SPC_WORDS, display_signals,
-                                    short_label, signal_index)
+from tracker.blueprints.pages.charts.layout import (BOLD_CHAR, BRACKET_ROW, COMPACT, NARROW,
+                                                    PLAIN_CHAR, WIDE, fmt, frame_for, time_ticks,
+                                                    value_ticks)
+from tracker.blueprints.pages.charts.signals import (RUN_SHAPES, RUN_WORDS, SPC_WORDS,
+                                                     display_signals, short_label, signal_index)
 
 MOST_LEFT_OUT_NAMED = 5
 

@@ -11,12 +11,13 @@ twice, wide and narrow, and app.css shows one by the screen's width: scaling one
 drawing down to a phone would shrink its text below legibility. Each layout's ``font``
 is the text size app.css gives it, in SVG units, so that labels are spaced for it.
 
-Input is a ``tracker.measures.MeasureChart``: the points and centre lines come
+The drawing lives beside the pages that show it; the rules (``tracker.runcharts``) and the
+segments (``tracker.measures``) stay in the domain. Input is a ``tracker.measures.MeasureChart``: the points and centre lines come
 from its segments (a re-base starts a new centre line; a frozen baseline is
 shaded, its centre line extended dashed over the points judged against it).
 """
-from tracker.charts.figure import run_chart_figure, spc_chart_figure
-from tracker.charts.layout import BOLD_CHAR, PLAIN_CHAR, fmt
-from tracker.charts.signals import signal_words
+from tracker.blueprints.pages.charts.figure import run_chart_figure, spc_chart_figure
+from tracker.blueprints.pages.charts.layout import BOLD_CHAR, PLAIN_CHAR, fmt
+from tracker.blueprints.pages.charts.signals import signal_words
 
 __all__ = ["BOLD_CHAR", "PLAIN_CHAR", "fmt", "run_chart_figure", "signal_words", "spc_chart_figure"]

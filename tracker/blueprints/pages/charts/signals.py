@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from tracker.runcharts import XMR_FACTOR
+
 RUN_SHAPES = {"astronomical": "diamond", "shift": "square", "trend": "triangle"}
 RUN_WORDS = {"astronomical": "Astronomical point", "shift": "Shift", "trend": "Trend",
              "runs": "Runs", "crossings": "Crossings"}
@@ -37,7 +39,8 @@ def _on_signal(point, signal, segment):
         return side == signal.direction
     if signal.rule == "two_of_three":
         c = segment.chart
-        two_sigma = 2 * 2.66 * c.mr_mean / 3
+        # The two-sigma band of runcharts.xmr's two-of-three rule, from the same factor.
+        two_sigma = 2 * float(XMR_FACTOR) * c.mr_mean / 3
         return (point.value > c.mean + two_sigma) if signal.direction == "above" \
             else (point.value < c.mean - two_sigma)
     return True
