@@ -107,6 +107,35 @@ def may_edit_review(user, review):
         review.decision is None or user.role == "admin")
 
 
+def may_self_evaluate(user, school_id=None):
+    """Whether ``user`` may record a self-evaluation round against the seven pillars: the
+    trust's own (``school_id`` None) by an admin or the central team; a school's by an admin
+    or a school lead of that school. Reading needs only sight of the school (the trust's own
+    rounds are read by everyone signed in)."""
+    if user.role == "admin":
+        return True
+    if school_id is None:
+        return user.role == "central_team"
+    return user.role == "school_lead" and school_id in set(user.school_ids)
+
+
+def may_define_kpis(user):
+    """Whether ``user`` may define, edit, re-base or remove the trust's KPIs (measures with
+    no initiative): admins and the central team. Everyone signed in reads them."""
+    return user.role in ("admin", "central_team")
+
+
+def may_record_kpi(user, school_id=None):
+    """Whether ``user`` may record (or remove) a trust KPI's value for ``school_id``: admins
+    and the central team for any school, a school lead for their own schools; with None,
+    whether for at least one school (whether to offer the form at all)."""
+    if user.role in ("admin", "central_team"):
+        return True
+    if user.role != "school_lead":
+        return False
+    return bool(user.school_ids) if school_id is None else school_id in set(user.school_ids)
+
+
 def can_own(user, school_ids):
     """Whether ``user`` may own an initiative of ``school_ids``: an active person who sees at
     least one of those schools and, as its owner, may write it (so never a viewer or the
