@@ -11,18 +11,22 @@ Callers use ``from tracker import measures`` and ``measures.X``: the names are r
 """
 from tracker.measures.imports import (MAX_IMPORT_CHARS, MAX_IMPORT_ROWS, ImportReport, ImportRow,
                                       decode_upload, import_points_csv)
-from tracker.measures.records import (MAX_MAGNITUDE, MAX_NAME, MAX_REASON, MAX_UNIT, RecordedPoint,
-                                      add_rebase, create_measure, delete_measure, delete_point,
-                                      find_measures, find_points, get_measure, parse_date,
-                                      parse_value, record_point, remove_rebase, update_measure)
+from tracker.measures.records import (KPI_DEFINE_REFUSAL, KPI_POINT_REFUSAL, MAX_MAGNITUDE, MAX_NAME,
+                                      MAX_REASON, MAX_UNIT, RecordedPoint, add_rebase,
+                                      create_measure, delete_measure, delete_point, find_measures,
+                                      find_points, get_measure, kpi_school, parse_date, parse_value,
+                                      record_point, remove_rebase, require_definer,
+                                      require_recorder, update_measure)
 from tracker.measures.views import (DRAWN_DAYS_AHEAD, QUIET_AFTER_DAYS, RULES, SERIES_COMBINED,
                                     SERIES_INITIATIVE, SERIES_MEAN, SERIES_SCHOOL, Annotation,
                                     MeasureChart, MeasureSummary, MeasureView, SchoolSeries, Segment,
-                                    annotations, build_chart, chart_points, measure_chart,
+                                    annotations, build_chart, chart_points, check_school,
+                                    measure_chart,
                                     measure_summaries, measure_view, school_charts, split_drawable)
 
 __all__ = [
-    "Annotation", "DRAWN_DAYS_AHEAD", "ImportReport", "ImportRow", "MAX_IMPORT_CHARS",
+    "KPI_DEFINE_REFUSAL", "KPI_POINT_REFUSAL", "check_school", "kpi_school", "require_definer",
+    "require_recorder", "Annotation", "DRAWN_DAYS_AHEAD", "ImportReport", "ImportRow", "MAX_IMPORT_CHARS",
     "MAX_IMPORT_ROWS", "MAX_MAGNITUDE", "MAX_NAME", "MAX_REASON", "MAX_UNIT", "MeasureChart",
     "MeasureSummary", "MeasureView", "QUIET_AFTER_DAYS", "RULES", "RecordedPoint", "SERIES_COMBINED",
     "SERIES_INITIATIVE", "SERIES_MEAN", "SERIES_SCHOOL", "SchoolSeries", "Segment", "add_rebase",

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from tracker import permissions
 from tracker.errors import Invalid
 from tracker.locks import hold
-from tracker.measures.records import _bad, parse_date, parse_value
-from tracker.models import MeasurePoint
+from tracker.measures.records import (_bad, _school_for, kpi_school, parse_date, parse_value,
+                                      require_recorder)
+from tracker.models import MeasurePoint, School
 
 MAX_IMPORT_ROWS = 10_000
 MAX_IMPORT_CHARS = 2_000_000
@@ -125,29 +126,50 @@ def _read_rows(text):
     return numbered
 
 
-def _school_lookup(actor, initiative):
-    """School ids by URN, by id and by name, among the initiative's schools the actor sees."""
+def _school_lookup(schools, default=None, required=False, whose="this initiative's schools"):
+    """A function from a school cell to a school id, by URN, by id or by name among
+    ``schools``; an empty cell is ``default``, refused when ``required`` and no default."""
     by_urn, by_id, by_name = {}, {}, {}
-    for school in initiative.schools:
-        if permissions.can_see_school(actor, school.id):
-            by_urn[school.urn.strip().lower()] = school.id
-            by_id[str(school.id)] = school.id
-            by_name[school.name.strip().lower()] = school.id
+    for school in schools:
+        by_urn[school.urn.strip().lower()] = school.id
+        by_id[str(school.id)] = school.id
+        by_name[school.name.strip().lower()] = school.id
 
     def find(cell):
         key = cell.strip().lower()
         if not key:
-            return None
+            if default is None and required:
+                raise _bad("school", "No school: a trust KPI's value is for one school "
+                                     "(give its URN or id).")
+            return default
         # A URN is the DfE number an MIS exports; an id is ours. URNs win a clash.
         found = by_urn.get(key) or by_id.get(key) or by_name.get(key)
         if found is None:
-            raise _bad("school", f"“{cell.strip()}” is not one of this initiative's schools "
-                                 "(give its URN or id).")
+            raise _bad("school", f"“{cell.strip()}” is not one of {whose} (give its URN or id).")
         return found
     return find
 
 
-def import_points_csv(session, actor, measure, text):
+def _schools_for(session, actor, measure, school_id):
+    """The lookup of the schools ``actor`` may import ``measure``'s values for, and the
+    chosen ``school_id`` checked (rows with no school are for it)."""
+    if not measure.is_trust_kpi:
+        visible = [s for s in measure.initiative.schools if permissions.can_see_school(actor, s.id)]
+        if school_id is not None:
+            school_id = _school_for(actor, measure.initiative, school_id)
+        return _school_lookup(visible, school_id)
+    if school_id is not None:
+        school_id = kpi_school(session, actor, school_id)
+    stmt = select(School).order_by(School.id)
+    if permissions.visible_school_ids(actor) is not None:
+        stmt = stmt.where(School.id.in_(actor.school_ids or [-1]))
+    schools = [s for s in session.execute(stmt).scalars()
+               if permissions.may_record_kpi(actor, s.id)]
+    whose = "your schools" if permissions.visible_school_ids(actor) is not None else "the trust's schools"
+    return _school_lookup(schools, school_id, required=True, whose=whose)
+
+
+def import_points_csv(session, actor, measure, text, school_id=None):
     """Import points from CSV text (an MIS export) and report on every row.
 
     Shape: a header naming a date column and a value column (``date,value``, or
@@ -159,10 +181,15 @@ def import_points_csv(session, actor, measure, text):
     an earlier row's date and school is refused. One flush: the caller's single
     commit writes the whole import or nothing.
 
+    ``school_id`` is the school of rows that name none. A trust KPI's rows each need a
+    school: from the school column (among the schools the actor records for) or
+    ``school_id``; a file with neither is refused as a whole.
+
     Raises Forbidden without WRITE and Invalid (field ``file``) when the file as a
     whole cannot be read.
     """
-    permissions.require(actor, permissions.WRITE, measure.initiative)
+    require_recorder(actor, measure)
+    find_school = _schools_for(session, actor, measure, school_id)
     numbered = _read_rows(text)
     columns = _columns(numbered[0][1])
     if columns is None:
@@ -174,7 +201,9 @@ def import_points_csv(session, actor, measure, text):
         columns = (0, 1, 2)
     else:
         numbered = numbered[1:]
-    find_school = _school_lookup(actor, measure.initiative)
+    if measure.is_trust_kpi and columns[2] is None and school_id is None:
+        raise _bad("file", "A trust KPI's file needs a school column (URN, id or name), "
+                           "or choose the school the file is for.")
     hold(session, measure)  # points recorded meanwhile wait, so none doubles a row here
     existing = {(p.school_id, p.on): p for p in session.execute(
         select(MeasurePoint).where(MeasurePoint.measure_id == measure.id)).scalars()}

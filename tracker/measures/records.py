@@ -5,6 +5,11 @@ every way in (API, pages, CSV import) shares.
 A measure has points ``(on, value)``, each for the initiative as a whole (no school)
 or for one of its schools; a date holds one value per school, so recording the same
 date and school again replaces the value (or is refused), never doubles it.
+
+A measure with no initiative is a *trust KPI*: everyone signed in reads it, admins and the
+central team define it (``permissions.may_define_kpis``), and each point carries the school
+it is for, recorded by that school's lead, an admin or the central team
+(``permissions.may_record_kpi``).
 """
 from __future__ import annotations
 
@@ -12,14 +17,15 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from tracker import clock, permissions
-from tracker.errors import Conflict, Invalid, NotFound, check_version
+from tracker.errors import Conflict, Forbidden, Invalid, NotFound, check_version
 from tracker.locks import hold
-from tracker.models import Measure, MeasurePoint, MeasureRebase
+from tracker.models import Measure, MeasurePoint, MeasureRebase, School
 from tracker.models.measure import MEASURE_KINDS
 
 MAX_NAME = 200
@@ -111,12 +117,33 @@ def _iso(value):
 
 
 def get_measure(session, user, measure_id, action=permissions.READ):
-    """The measure, if ``user`` may do ``action`` to its initiative.
+    """The measure, if ``user`` may do ``action`` to it: to its initiative's, or for a trust
+    KPI, READ for everyone and any other action for those who may record its values.
 
     Raises NotFound when it does not exist or its initiative is not visible, and
     Forbidden when visible but the action is not allowed.
     """
+    measure = session.get(Measure, measure_id) if permissions.is_id(measure_id) else None
+    if measure is not None and measure.is_trust_kpi:
+        if action != permissions.READ and not (permissions.may_record_kpi(user)
+                                               or permissions.may_define_kpis(user)):
+            raise Forbidden(KPI_POINT_REFUSAL)
+        return measure
     return permissions.get_initiative_part(session, user, Measure, measure_id, action, "measure")
+
+
+KPI_DEFINE_REFUSAL = "Only an admin or the central team can define or change the trust's KPIs."
+KPI_POINT_REFUSAL = "Only an admin, the central team or the school's lead can record its KPI values."
+
+
+def require_definer(actor, measure):
+    """Raise Forbidden unless ``actor`` may change ``measure`` itself (not only its points):
+    its initiative's writers, or for a trust KPI those who define KPIs."""
+    if measure.is_trust_kpi:
+        if not permissions.may_define_kpis(actor):
+            raise Forbidden(KPI_DEFINE_REFUSAL)
+    else:
+        permissions.require(actor, permissions.WRITE, measure.initiative)
 
 
 def find_measures(initiative):
@@ -127,9 +154,15 @@ def find_measures(initiative):
 
 def create_measure(session, actor, initiative, *, name, unit="", kind="outcome",
                    higher_is_better=True, baseline=None, target=None, baseline_until=None):
-    """Add a measure to ``initiative``. Raises Forbidden without WRITE, Invalid on bad fields."""
-    permissions.require(actor, permissions.WRITE, initiative)
-    measure = Measure(initiative_id=initiative.id, initiative=initiative, rebases=[])
+    """Add a measure to ``initiative``, or with None a trust KPI. Raises Forbidden without
+    WRITE (for a KPI: unless ``permissions.may_define_kpis``), Invalid on bad fields."""
+    if initiative is None:
+        if not permissions.may_define_kpis(actor):
+            raise Forbidden(KPI_DEFINE_REFUSAL)
+        measure = Measure(initiative_id=None, rebases=[])
+    else:
+        permissions.require(actor, permissions.WRITE, initiative)
+        measure = Measure(initiative_id=initiative.id, initiative=initiative, rebases=[])
     _apply(measure, {"name": name, "unit": unit, "kind": kind,
                      "higher_is_better": higher_is_better, "baseline": baseline,
                      "target": target, "baseline_until": baseline_until})
@@ -144,7 +177,7 @@ def update_measure(session, actor, measure, version, **changes):
     Setting ``baseline_until`` freezes the first segment's centre line and limits on
     the points up to that day; None unfreezes it.
     """
-    permissions.require(actor, permissions.WRITE, measure.initiative)
+    require_definer(actor, measure)
     check_version(measure, version)
     _apply(measure, changes)
     session.flush()
@@ -153,7 +186,7 @@ def update_measure(session, actor, measure, version, **changes):
 
 def delete_measure(session, actor, measure):
     """Remove a measure with its points and re-bases."""
-    permissions.require(actor, permissions.WRITE, measure.initiative)
+    require_definer(actor, measure)
     # Explicitly: SQLite does not enforce the foreign key's ON DELETE CASCADE here.
     session.execute(delete(MeasurePoint).where(MeasurePoint.measure_id == measure.id))
     session.delete(measure)
@@ -214,7 +247,7 @@ def add_rebase(session, actor, measure, starts_on, baseline_until=None, reason="
     up to ``baseline_until`` when given. Raises Invalid when the date is taken, falls
     inside the frozen baseline, or the baseline would run into the next segment.
     """
-    permissions.require(actor, permissions.WRITE, measure.initiative)
+    require_definer(actor, measure)
     starts_on = parse_date(starts_on, "starts_on")
     baseline_until = None if baseline_until is None else parse_date(baseline_until, "baseline_until")
     reason = (reason or "").strip()
@@ -245,7 +278,7 @@ def add_rebase(session, actor, measure, starts_on, baseline_until=None, reason="
 
 def remove_rebase(session, actor, measure, rebase_id):
     """Undo a re-base: its points rejoin the segment before it."""
-    permissions.require(actor, permissions.WRITE, measure.initiative)
+    require_definer(actor, measure)
     rebase = next((r for r in measure.rebases if r.id == rebase_id), None)
     if rebase is None:
         raise NotFound("No such re-base.")
@@ -267,6 +300,32 @@ def _school_for(actor, initiative, school_id, field_name="school_id"):
     return school_id
 
 
+def kpi_school(session, actor, school_id, field_name="school_id"):
+    """The school a trust KPI's value is for: required (Invalid naming ``field_name``), an
+    existing school the actor sees (else NotFound), and one of theirs to record for (else
+    Forbidden)."""
+    if school_id is None:
+        raise _bad(field_name, "Choose the school this value is for: a trust KPI is recorded "
+                               "by each school.")
+    if (not permissions.is_id(school_id) or not permissions.can_see_school(actor, school_id)
+            or session.get(School, school_id) is None):
+        raise NotFound("No such school.")
+    if not permissions.may_record_kpi(actor, school_id):
+        raise Forbidden(KPI_POINT_REFUSAL)
+    return school_id
+
+
+def require_recorder(actor, measure, school_id=None):
+    """Raise Forbidden unless ``actor`` may record ``measure``'s values (for ``school_id``;
+    with None, for at least one school): its initiative's writers, or for a trust KPI
+    ``permissions.may_record_kpi``."""
+    if measure.is_trust_kpi:
+        if not permissions.may_record_kpi(actor, school_id):
+            raise Forbidden(KPI_POINT_REFUSAL)
+    else:
+        permissions.require(actor, permissions.WRITE, measure.initiative)
+
+
 def _existing_point(session, measure, on, school_id):
     school_match = (MeasurePoint.school_id.is_(None) if school_id is None
                     else MeasurePoint.school_id == school_id)
@@ -285,11 +344,16 @@ def record_point(session, actor, measure, on, value, school_id=None, replace=Tru
     the one before it wrote. Raises Invalid, naming every bad field, for a value that is
     not a finite number, an impossible date, or a school that is not one of the
     initiative's (or not visible to the actor).
+
+    A trust KPI's value needs its ``school_id`` (Invalid without); a school that does not
+    exist or that the actor does not see is NotFound, one that is not theirs Forbidden.
     """
-    permissions.require(actor, permissions.WRITE, measure.initiative)
+    require_recorder(actor, measure)
+    school = (partial(kpi_school, session, actor, school_id) if measure.is_trust_kpi
+              else partial(_school_for, actor, measure.initiative, school_id))
     problems, parsed = {}, {}
     for key, parse in (("on", lambda: parse_date(on)), ("value", lambda: parse_value(value)),
-                       ("school_id", lambda: _school_for(actor, measure.initiative, school_id))):
+                       ("school_id", school)):
         try:
             parsed[key] = parse()
         except Invalid as error:
@@ -316,11 +380,12 @@ def record_point(session, actor, measure, on, value, school_id=None, replace=Tru
 
 def delete_point(session, actor, measure, point_id):
     """Remove one point (a value recorded by mistake)."""
-    permissions.require(actor, permissions.WRITE, measure.initiative)
+    require_recorder(actor, measure)
     point = session.get(MeasurePoint, point_id) if permissions.is_id(point_id) else None
     if (point is None or point.measure_id != measure.id
             or (point.school_id is not None and not permissions.can_see_school(actor, point.school_id))):
         raise NotFound("No such point.")
+    require_recorder(actor, measure, point.school_id)
     session.delete(point)
     session.flush()
 

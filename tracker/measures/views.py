@@ -26,7 +26,7 @@ from tracker import clock, permissions, runcharts
 from tracker.clock import today as trust_today
 from tracker.errors import NotFound
 from tracker.measures.records import _iso, find_measures, find_points
-from tracker.models import Measure, MeasurePoint, PdsaCycle, Transition
+from tracker.models import Measure, MeasurePoint, PdsaCycle, School, Transition
 from tracker.models.initiative import PHASE_LABELS
 
 #: With no point for this long, a measure's summary says it has gone quiet.
@@ -266,15 +266,26 @@ def _point_rows(session, measure_ids):
         .order_by(MeasurePoint.on, MeasurePoint.id)).all()
 
 
+def check_school(session, user, measure, school_id):
+    """Raise NotFound unless ``school_id`` (when given) is one the user may chart: one of the
+    initiative's schools they see, or for a trust KPI any existing school they see."""
+    if school_id is None:
+        return
+    if measure.is_trust_kpi:
+        if not permissions.can_see_school(user, school_id) or session.get(School, school_id) is None:
+            raise NotFound("No such school.")
+    elif (school_id not in measure.initiative.school_ids
+          or not permissions.can_see_school(user, school_id)):
+        raise NotFound("No such school on this initiative.")
+
+
 def measure_chart(session, user, measure, kind="ihi", school_id=None):
     """The measure's chart for ``user``: ``kind`` ``ihi``/``anhoej`` (run chart) or ``xmr``.
 
     Raises NotFound for a ``school_id`` that is not one of the initiative's schools
-    the user may see.
+    the user may see (for a trust KPI: not a school they see).
     """
-    if school_id is not None and (school_id not in measure.initiative.school_ids
-                                  or not permissions.can_see_school(user, school_id)):
-        raise NotFound("No such school on this initiative.")
+    check_school(session, user, measure, school_id)
     rows = [(s, on, v) for _, s, on, v in _point_rows(session, [measure.id])]
     series, chosen, pairs = chart_points(user, rows, school_id)
     return build_chart(measure, pairs, kind, series, chosen)
@@ -283,7 +294,10 @@ def measure_chart(session, user, measure, kind="ihi", school_id=None):
 def school_charts(session, user, measure, kind="ihi", rows=None, left_out=()):
     """One chart per school of the initiative that the user may see and that has points
     (the small multiples of a horizontal initiative), by school name. ``left_out`` are
-    rows not drawn (``split_drawable``), named beside their school's chart."""
+    rows not drawn (``split_drawable``), named beside their school's chart. A trust KPI's
+    small multiples are ``tracker.kpis``'s: here it has none."""
+    if measure.is_trust_kpi:
+        return []
     if rows is None:
         rows = [(s, on, v) for _, s, on, v in _point_rows(session, [measure.id])]
     out = []
@@ -314,9 +328,7 @@ def measure_view(session, user, measure, school_id=None):
     newest first. The charts leave out points whose dates a measurement cannot have
     (``split_drawable``) and list their dates; ``points`` keeps them, to be corrected.
     Raises NotFound for a school not on the initiative or not visible."""
-    if school_id is not None and (school_id not in measure.initiative.school_ids
-                                  or not permissions.can_see_school(user, school_id)):
-        raise NotFound("No such school on this initiative.")
+    check_school(session, user, measure, school_id)
     points = session.execute(find_points(user, measure)).scalars().all()
     rows, left_rows = split_drawable([(p.school_id, p.on, p.value) for p in points], trust_today())
     series, chosen, pairs = chart_points(user, rows, school_id)
@@ -325,8 +337,8 @@ def measure_view(session, user, measure, school_id=None):
         run=build_chart(measure, pairs, "ihi", series, chosen, left_out),
         spc=build_chart(measure, pairs, "xmr", series, chosen, left_out),
         school_charts=school_charts(session, user, measure, "ihi", rows, left_rows)
-        if len(measure.initiative.schools) > 1 else [],
-        annotations=annotations(session, measure.initiative),
+        if not measure.is_trust_kpi and len(measure.initiative.schools) > 1 else [],
+        annotations=[] if measure.is_trust_kpi else annotations(session, measure.initiative),
         points=sorted(points, key=lambda p: (p.on, p.school_id or 0), reverse=True))
 
 

@@ -22,15 +22,16 @@ def run_chart_figure(chart, *, title, unit="", target=None, higher_is_better=Tru
 
 
 def spc_chart_figure(chart, *, title, unit="", target=None, higher_is_better=True,
-                     annotations=(), chart_id="spc-chart", compact=False):
-    """An XmR chart: points, mean and limits per segment, target, improvement and concern."""
+                     annotations=(), chart_id="spc-chart", compact=False, scale=None):
+    """An XmR chart: points, mean and limits per segment, target, improvement and concern.
+    ``scale`` puts small multiples on one axis (``layout.frame_for``)."""
     return _figure(chart, "spc", title=title, unit=unit, target=target,
                    higher_is_better=higher_is_better, annotations=annotations,
-                   chart_id=chart_id, compact=compact)
+                   chart_id=chart_id, compact=compact, scale=scale)
 
 
 def _figure(chart, style, *, title, unit, target, higher_is_better, annotations, chart_id,
-            compact):
+            compact, scale=None):
     """The figure: one SVG per layout, the event key, the points left out, the words.
 
     ``chart.left_out`` (dates, optional) are points the chart was built without: they
@@ -42,7 +43,7 @@ def _figure(chart, style, *, title, unit, target, higher_is_better, annotations,
     parts = [f'<figure class="chart{" chart-compact" if compact else ""}" id="{escape(chart_id)}">']
     for box in layouts:
         ids = chart_id if box is WIDE or compact else f"{chart_id}-{box['name']}"
-        parts.append(_svg(chart, style, box, ids, title, words, unit, target, events))
+        parts.append(_svg(chart, style, box, ids, title, words, unit, target, events, scale))
     parts.append(_left_out_note(chart.left_out))
     if events and not compact:
         parts.append(_event_key(events))
@@ -55,7 +56,7 @@ def _figure(chart, style, *, title, unit, target, higher_is_better, annotations,
     return Markup("".join(parts))
 
 
-def _svg(chart, style, box, ids, title, words, unit, target, events):
+def _svg(chart, style, box, ids, title, words, unit, target, events, scale=None):
     """One layout of the chart as an ``<svg>`` that scales to its container."""
     ids = escape(ids)
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {box["width"]} {{height}}" '
@@ -70,7 +71,7 @@ def _svg(chart, style, box, ids, title, words, unit, target, events):
                 f'class="chart-empty">No points yet.</text></svg>')
     detail = box["detail"]
     # The time scale first: where the signal labels go decides how tall the chart is.
-    frame = frame_for(chart, style, box, target, unit)
+    frame = frame_for(chart, style, box, target, unit, scale)
     brackets = _bracket_rows(chart, style, frame) if detail else []
     rows = max((row for row, *_ in brackets), default=-1) + 1
     layout = _legend_layout(_legend_items(chart, style, target), box) if detail else []

@@ -68,10 +68,14 @@ def fmt(value, unit=""):
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
-def frame_for(chart, style, box, target, unit):
+def frame_for(chart, style, box, target, unit, scale=None):
     """The frame of ``chart`` in layout ``box``: the time span and value range padded so no
-    point sits on an edge, the margins widened to fit the longest labels."""
-    dates = [p.on for p in chart.points]
+    point sits on an edge, the margins widened to fit the longest labels.
+
+    ``scale`` (``(first date, last date, lowest value, highest value)`` over several charts)
+    gives small multiples one time axis and one value axis: each chart spans it all.
+    """
+    dates = [p.on for p in chart.points] + ([scale[0], scale[1]] if scale else [])
     start, end = min(dates), max(dates)
     if start == end:
         start, end = plus_days(start, -7), plus_days(end, 7)
@@ -85,6 +89,8 @@ def frame_for(chart, style, box, target, unit):
             values.append(c.median)
     if target is not None:
         values.append(target)
+    if scale:
+        values += [scale[2], scale[3]]
     low, high = min(values), max(values)
     if low == high:
         spread = abs(low) * 0.1 or 1.0
