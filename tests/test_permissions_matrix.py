@@ -50,6 +50,7 @@ STRICT_MODULES = {
     "tracker.blueprints.pages.pdsa", "tracker.blueprints.pages.updates",
     "tracker.blueprints.pages.reviews",
     "tracker.blueprints.api.users", "tracker.blueprints.pages.my_week",
+    "tracker.blueprints.api.exports", "tracker.blueprints.pages.exports",
 }
 #: Routes that are not the app's (static files, the catch-all for unknown API paths).
 NOT_ROUTES = {"static", "unknown_api_path"}
@@ -219,6 +220,11 @@ API = [
         body=lambda w, ids: {"workload": "Two hours a week.",
                              "version": _version(m.DeimplementationReview, ids["review_id"])}),
     Row("GET", "/api/v1/dashboard", every(200)),
+    # exports: everyone downloads what their lists show them (scope: tests/test_exports.py)
+    Row("GET", "/api/v1/exports/initiatives.csv", every(200)),
+    Row("GET", "/api/v1/exports/initiatives.xlsx", every(200)),
+    Row("GET", "/api/v1/exports/schools.csv", every(200)),
+    Row("GET", "/api/v1/exports/schools.xlsx", every(200)),
     # capacity: the central team manages experts and allocations
     Row("GET", "/api/v1/experts", every(200)),
     Row("POST", "/api/v1/experts", (201, 201, 403, 403, 403), body=lambda w, ids: {
@@ -336,6 +342,10 @@ PAGES = [
     Row("GET", "/reviews/{review_id}", READ_MINE, READ_OTHER),
     Row("POST", "/reviews/{review_id}", MOVE_MINE, MOVE_OTHER),
     Row("GET", "/dashboard", every(200)),
+    Row("GET", "/dashboard/export.csv", every(200)),
+    Row("GET", "/dashboard/export.xlsx", every(200)),
+    Row("GET", "/initiatives/export.csv", every(200)),
+    Row("GET", "/initiatives/export.xlsx", every(200)),
     Row("GET", "/stopped", every(200)),
     # capacity
     Row("GET", "/planner", ALLOCATORS),

@@ -1,4 +1,74 @@
-"""CSV and Excel exports, and the board pack."""
-from tracker.blueprints.api.common import Blueprint
+"""CSV and Excel exports, and the board pack.
+
+The exports hold what the lists they copy show the caller: ``/exports/initiatives.*`` takes
+``GET /initiatives``' filters (the same schema, without paging: an export holds every match,
+up to ``exports.MAX_ROWS``), ``/exports/schools.*`` the dashboard's school rows.
+"""
+from flask import Response
+
+from tracker import clock, exports
+from tracker.blueprints.api.common import Blueprint, current
+from tracker.blueprints.api.initiatives import InitiativeFilters
+from tracker.extensions import db
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1", description="CSV and Excel exports, and the board pack")
+
+#: The initiative list's filters; paging has no meaning for a file that holds every match.
+InitiativeExportFilters = InitiativeFilters(exclude=("page", "per_page"))
+_BINARY = {"type": "string", "format": "binary"}
+
+
+def _file_response(table, file_format, stem):
+    exported = exports.export_file(table, file_format, stem, clock.today())
+    return Response(exported.body, content_type=exported.content_type,
+                    headers={"Content-Disposition": exported.disposition})
+
+
+def _initiatives(filters, file_format):
+    return _file_response(exports.initiative_table(db.session, current(), clock.today(), filters),
+                          file_format, "initiatives")
+
+
+def _schools(file_format):
+    return _file_response(exports.school_table(db.session, current(), clock.today()),
+                          file_format, "schools")
+
+
+@blp.route("/exports/initiatives.csv", methods=["GET"])
+@blp.arguments(InitiativeExportFilters, location="query")
+@blp.response(200, _BINARY, content_type=exports.CSV_MIMETYPE,
+              description="The initiatives as CSV (UTF-8 with a byte-order mark)")
+def export_initiatives_csv(filters):
+    """The initiatives you can see that match the filters of ``GET /initiatives``, every one
+    of them, as CSV. More than 50,000 matches is refused (``422``, ``too_many_rows``)."""
+    return _initiatives(filters, "csv")
+
+
+@blp.route("/exports/initiatives.xlsx", methods=["GET"])
+@blp.arguments(InitiativeExportFilters, location="query")
+@blp.response(200, _BINARY, content_type=exports.XLSX_MIMETYPE,
+              description="The initiatives as an Excel workbook")
+def export_initiatives_xlsx(filters):
+    """The initiatives you can see that match the filters of ``GET /initiatives``, as an
+    Excel workbook with typed columns. More than 50,000 matches is refused (``422``)."""
+    return _initiatives(filters, "xlsx")
+
+
+@blp.route("/exports/schools.csv", methods=["GET"])
+@blp.response(200, _BINARY, content_type=exports.CSV_MIMETYPE,
+              description="The school comparison as CSV (UTF-8 with a byte-order mark)")
+def export_schools_csv():
+    """The dashboard's school rows (``GET /dashboard``) for the schools you can see, as CSV."""
+    return _schools("csv")
+
+
+@blp.route("/exports/schools.xlsx", methods=["GET"])
+@blp.response(200, _BINARY, content_type=exports.XLSX_MIMETYPE,
+              description="The school comparison as an Excel workbook")
+def export_schools_xlsx():
+    """The dashboard's school rows (``GET /dashboard``) for the schools you can see, as an
+    Excel workbook."""
+    return _schools("xlsx")
+
+
+# --- the board pack (below) ---------------------------------------------------------------

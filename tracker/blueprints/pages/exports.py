@@ -1,1 +1,49 @@
-from tracker.blueprints.pages import bp  # noqa: F401
+"""Download the initiative list and the school comparison as CSV or Excel, from the pages.
+
+The API's exports are token-only, so the pages have their own routes; both call the same
+builders (``tracker.exports``) and read the initiative list's filters with the same schema
+as ``GET /initiatives``. A filter that is not valid (only a hand-edited link carries one) or
+an export too large to make sends the person back to the list with the reason.
+"""
+from flask import Response, flash, redirect, request, url_for
+from marshmallow import EXCLUDE, ValidationError
+
+from tracker import clock, exports
+from tracker.blueprints.api.exports import InitiativeExportFilters
+from tracker.blueprints.pages import bp
+from tracker.blueprints.pages.common import me
+from tracker.errors import Invalid
+from tracker.extensions import db
+
+
+def _download(table, file_format, stem):
+    exported = exports.export_file(table, file_format, stem, clock.today())
+    return Response(exported.body, content_type=exported.content_type,
+                    headers={"Content-Disposition": exported.disposition})
+
+
+@bp.route("/initiatives/export.csv", defaults={"file_format": "csv"})
+@bp.route("/initiatives/export.xlsx", defaults={"file_format": "xlsx"})
+def initiative_export(file_format):
+    """The initiative list with its current filters (the query string), every match."""
+    given = {name: value for name, value in request.args.items() if value.strip()}
+    try:
+        filters = InitiativeExportFilters.load(given, unknown=EXCLUDE)  # as the API reads a query
+        table = exports.initiative_table(db.session, me(), clock.today(), filters)
+    except ValidationError as error:
+        flash("The export was not made: " + "; ".join(
+            f"the filter “{name}” is not valid ({' '.join(map(str, problems))})"
+            for name, problems in sorted(error.messages.items())) + ".", "error")
+        kept = {name: value for name, value in given.items() if name not in error.messages}
+        return redirect(url_for("pages.initiative_list", **kept), 303)
+    except Invalid as error:
+        flash(f"The export was not made: {error.message}", "error")
+        return redirect(url_for("pages.initiative_list", **given), 303)
+    return _download(table, file_format, "initiatives")
+
+
+@bp.route("/dashboard/export.csv", defaults={"file_format": "csv"})
+@bp.route("/dashboard/export.xlsx", defaults={"file_format": "xlsx"})
+def dashboard_export(file_format):
+    """The school comparison as the dashboard shows it to this person."""
+    return _download(exports.school_table(db.session, me(), clock.today()), file_format, "schools")
