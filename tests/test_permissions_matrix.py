@@ -51,6 +51,7 @@ STRICT_MODULES = {
     "tracker.blueprints.pages.reviews",
     "tracker.blueprints.api.users", "tracker.blueprints.pages.my_week",
     "tracker.blueprints.api.exports", "tracker.blueprints.pages.exports",
+    "tracker.blueprints.pages.board_pack",
 }
 #: Routes that are not the app's (static files, the catch-all for unknown API paths).
 NOT_ROUTES = {"static", "unknown_api_path"}
@@ -347,6 +348,8 @@ PAGES = [
     Row("GET", "/initiatives/export.csv", every(200)),
     Row("GET", "/initiatives/export.xlsx", every(200)),
     Row("GET", "/stopped", every(200)),
+    # the board pack: every reader gets one, holding only the schools they can see
+    Row("GET", "/board-pack.pdf", every(200)),
     # capacity
     Row("GET", "/planner", ALLOCATORS),
     Row("GET", "/planner/free", ALLOCATORS),

@@ -1,0 +1,194 @@
+"""The board pack: the trust's view on paper, for a board meeting.
+
+``board_pack(session, user, today)`` gathers what the pack prints as plain data, asking the
+domain modules the pages ask (``dashboard.school_report``, ``policy.breaches``,
+``reviews.stopped``, ``capacity``); ``render_pdf(pack)`` lays it out from
+``templates/board_pack/`` with WeasyPrint.
+
+Scope is the pages' scope: a reader of one school gets a pack of that school only. Two
+things are the trust's whatever the reader: the golden rule (it counts schools by support
+status and names none, as on the dashboard) and, for readers of the whole trust only, the
+experts over their days (planning experts' time is the central team's, as the planner is).
+
+Rendering never reaches the network: the only files WeasyPrint may open are the app's
+static files (``LocalFiles``), so nothing a record holds can make the server fetch a URL.
+"""
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from tracker import capacity, dashboard, permissions, policy, reviews, self_evaluation
+from tracker.models import Initiative
+
+#: The pack's sections in order: (anchor, heading). The contents list and each heading
+#: are drawn from this one table.
+SECTIONS = (
+    ("schools", "School comparison"),
+    ("breaches", "One in, one out: breaches"),
+    ("stopped", "Stopped register"),
+    ("capacity", "Capacity summary"),
+    ("self_evaluation", "Self-evaluation against the seven pillars"),
+)
+BREACH_KINDS = {"over_limit": "Over its limit", "out_overdue": "Out overdue"}
+#: Weeks ahead (from this week's Monday) in which an expert over their days is reported.
+OVER_ALLOCATION_WEEKS = 8
+#: Initiatives in Deliver with no expert are named when there are at most this many; a
+#: large trust's pack counts them per school instead of filling pages with titles.
+LIST_AT_MOST = 25
+
+
+@dataclass(frozen=True)
+class BreachLine:
+    kind: str
+    school: str
+    initiative: str | None
+    since: date
+
+
+@dataclass(frozen=True)
+class StoppedLine:
+    initiative: Initiative
+    schools: str
+    #: The deciding review, or None when the initiative was stopped some other way.
+    review: object
+    #: Whole weeks it ran as a counted initiative (``policy.weeks_run``), None if never.
+    weeks_run: int | None
+
+
+@dataclass(frozen=True)
+class CapacitySummary:
+    golden_rule: dict
+    term: capacity.Term
+    #: ``capacity.over_allocations`` entries; None when the reader does not see the whole trust.
+    over_allocated: list | None
+    over_allocated_to: date
+    #: Active initiatives in Deliver with no expert allocated today, that the reader can see.
+    without_expert: list
+    #: One row per school the reader sees: ``{"name", "planned", "confirmed", "delivered",
+    #: "total"}`` expert days this term and ``without_expert``, its share of the list above.
+    by_school: list
+
+
+@dataclass(frozen=True)
+class BoardPack:
+    trust_name: str
+    on: date
+    #: Who the pack was generated for: name and role.
+    reader: str
+    role: str
+    #: "the whole trust" or the names of the reader's schools.
+    scope: str
+    report: dict
+    breaches: list
+    stopped: list
+    capacity: CapacitySummary
+    #: ``[(whose, self_evaluation.latest_with_previous(...))]``: the trust's own round, then
+    #: (for a reader of some schools) each of their schools' own.
+    self_evaluations: list
+    sections: tuple = field(default=SECTIONS)
+    list_at_most: int = LIST_AT_MOST
+
+
+def board_pack(session, user, today):
+    """Everything the board pack prints, for what ``user`` can see on ``today``.
+
+    A fixed number of queries whatever the size of the trust (three more for each school of
+    a reader who sees only some: their schools' own self-evaluations)."""
+    report = dashboard.school_report(session, user, today)
+    names = {row["school_id"]: row["name"] for row in report["schools"]}
+    whole_trust = permissions.sees_whole_trust(user)
+    return BoardPack(
+        trust_name=current_app.config.get("TRUST_NAME", ""), on=today, reader=user.name,
+        role=user.role.replace("_", " "),
+        scope="the whole trust" if whole_trust else ", ".join(names.values()) or "no school",
+        report=report, breaches=_breaches(session, report["breaches"], names),
+        stopped=_stopped(session, user),
+        capacity=_capacity(session, user, today, report, names, whole_trust),
+        self_evaluations=_self_evaluations(session, user, names, whole_trust))
+
+
+def _breaches(session, found, names):
+    titles = dict(session.execute(select(Initiative.id, Initiative.title).where(
+        Initiative.id.in_({b["initiative_id"] for b in found} or {-1}))).all())
+    return [BreachLine(BREACH_KINDS.get(b["kind"], b["kind"]), names.get(b["school_id"], ""),
+                       titles.get(b["initiative_id"]), b["since"]) for b in found]
+
+
+def _stopped(session, user):
+    rows = session.execute(reviews.stopped(user).options(
+        selectinload(Initiative.schools))).unique().all()
+    ran = policy.weeks_run(session, [initiative for initiative, _ in rows])
+    return [StoppedLine(initiative, ", ".join(s.name for s in initiative.schools), review,
+                        ran.get(initiative.id)) for initiative, review in rows]
+
+
+def _capacity(session, user, today, report, names, whole_trust):
+    term = capacity.term_of(today)
+    monday = capacity.monday_of(today)
+    until = monday + timedelta(weeks=OVER_ALLOCATION_WEEKS, days=-1)
+    over = capacity.over_allocations(session, monday, until) if whole_trust else None
+    without = [i for i in capacity.initiatives_without_capacity(session, today)
+               if permissions.can_see_initiative(user, i)]
+    received = capacity.days_received_by_school(session, term.starts_on, term.ends_on,
+                                                school_ids=list(names))
+    nothing = {"planned": 0.0, "confirmed": 0.0, "delivered": 0.0, "total": 0.0}
+    uncovered = Counter(school_id for i in without for school_id in i.school_ids)
+    by_school = [{"name": name, **received.get(school_id, nothing),
+                  "without_expert": uncovered[school_id]} for school_id, name in names.items()]
+    return CapacitySummary(report["golden_rule"], term, over, until, without, by_school)
+
+
+def _self_evaluations(session, user, names, whole_trust):
+    found = [("The trust", self_evaluation.latest_with_previous(session, user))]
+    if not whole_trust:
+        found += [(name, self_evaluation.latest_with_previous(session, user, school_id))
+                  for school_id, name in names.items()]
+    return found
+
+
+# --- the PDF ------------------------------------------------------------------------------
+
+class LocalFiles(URLFetcher):
+    """Opens the app's static files and nothing else: no http(s), no file outside them."""
+
+    def __init__(self, root):
+        super().__init__(allowed_protocols={"file"})
+        self.root = Path(os.path.normpath(root))
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        # normpath folds "..", so no path climbs out of the folder.
+        path = Path(os.path.normpath(unquote(parts.path))) if parts.scheme == "file" else None
+        if path is None or not path.is_relative_to(self.root):
+            raise ValueError(f"The board pack opens only the app's own files, not {url}")
+        return super().fetch(url, headers)
+
+
+PDF_MIMETYPE = "application/pdf"
+
+
+def filename(pack):
+    """``board-pack-YYYY-MM-DD.pdf``, for the day the pack's figures are as of."""
+    return f"board-pack-{pack.on.isoformat()}.pdf"
+
+
+def disposition(pack):
+    """The ``Content-Disposition`` a download of the pack is sent with."""
+    return f'attachment; filename="{filename(pack)}"'
+
+
+def render_pdf(pack):
+    """The pack as PDF bytes. Needs an app context (the templates and static files)."""
+    html = render_template("board_pack/pack.html", pack=pack)
+    static = Path(current_app.static_folder)
+    return HTML(string=html, base_url=static.as_uri() + "/",
+                url_fetcher=LocalFiles(static)).write_pdf()
