@@ -41,7 +41,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker import dashboard, initiatives, permissions
 from tracker.errors import Invalid
-from tracker.exports.files import Column
+from tracker.exports.files import Column, export_file
 from tracker.models import Initiative, Milestone
 from tracker.models.initiative import PHASE_LABELS, PILLAR_LABELS
 
@@ -109,6 +109,12 @@ def initiative_table(session, user, today, filters, zone=None):
     return Table("Initiatives", INITIATIVE_COLUMNS, rows)
 
 
+def initiative_file(session, user, today, filters, file_format):
+    """``initiative_table`` written as ``file_format``, named ``initiatives-<today>``."""
+    return export_file(initiative_table(session, user, today, filters), file_format,
+                       "initiatives", today)
+
+
 def _initiative_row(user, initiative, overdue_count, next_on, tz):
     ended = initiative.status != "active"
     return {
@@ -157,6 +163,11 @@ def school_table(session, user, today, filters=None):
     report = dashboard.school_report(session, user, today)
     columns, rows = flatten(report["schools"])
     return Table("Schools compared", columns, rows)
+
+
+def school_file(session, user, today, file_format):
+    """``school_table`` written as ``file_format``, named ``schools-<today>``."""
+    return export_file(school_table(session, user, today), file_format, "schools", today)
 
 
 def flatten(rows):

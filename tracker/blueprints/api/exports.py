@@ -18,20 +18,19 @@ InitiativeExportFilters = InitiativeFilters(exclude=("page", "per_page"))
 _BINARY = {"type": "string", "format": "binary"}
 
 
-def _file_response(table, file_format, stem):
-    exported = exports.export_file(table, file_format, stem, clock.today())
+def download(exported):
+    """An ``exports.ExportFile`` as the response that downloads it (the pages' too)."""
     return Response(exported.body, content_type=exported.content_type,
                     headers={"Content-Disposition": exported.disposition})
 
 
 def _initiatives(filters, file_format):
-    return _file_response(exports.initiative_table(db.session, current(), clock.today(), filters),
-                          file_format, "initiatives")
+    return download(exports.initiative_file(db.session, current(), clock.today(), filters,
+                                            file_format))
 
 
 def _schools(file_format):
-    return _file_response(exports.school_table(db.session, current(), clock.today()),
-                          file_format, "schools")
+    return download(exports.school_file(db.session, current(), clock.today(), file_format))
 
 
 @blp.route("/exports/initiatives.csv", methods=["GET"])

@@ -5,21 +5,15 @@ builders (``tracker.exports``) and read the initiative list's filters with the s
 as ``GET /initiatives``. A filter that is not valid (only a hand-edited link carries one) or
 an export too large to make sends the person back to the list with the reason.
 """
-from flask import Response, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from marshmallow import EXCLUDE, ValidationError
 
 from tracker import clock, exports
-from tracker.blueprints.api.exports import InitiativeExportFilters
+from tracker.blueprints.api.exports import InitiativeExportFilters, download
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import me
 from tracker.errors import Invalid
 from tracker.extensions import db
-
-
-def _download(table, file_format, stem):
-    exported = exports.export_file(table, file_format, stem, clock.today())
-    return Response(exported.body, content_type=exported.content_type,
-                    headers={"Content-Disposition": exported.disposition})
 
 
 @bp.route("/initiatives/export.csv", defaults={"file_format": "csv"})
@@ -29,7 +23,8 @@ def initiative_export(file_format):
     given = {name: value for name, value in request.args.items() if value.strip()}
     try:
         filters = InitiativeExportFilters.load(given, unknown=EXCLUDE)  # as the API reads a query
-        table = exports.initiative_table(db.session, me(), clock.today(), filters)
+        exported = exports.initiative_file(db.session, me(), clock.today(), filters,
+                                           file_format)
     except ValidationError as error:
         flash("The export was not made: " + "; ".join(
             f"the filter “{name}” is not valid ({' '.join(map(str, problems))})"
@@ -39,11 +34,11 @@ def initiative_export(file_format):
     except Invalid as error:
         flash(f"The export was not made: {error.message}", "error")
         return redirect(url_for("pages.initiative_list", **given), 303)
-    return _download(table, file_format, "initiatives")
+    return download(exported)
 
 
 @bp.route("/dashboard/export.csv", defaults={"file_format": "csv"})
 @bp.route("/dashboard/export.xlsx", defaults={"file_format": "xlsx"})
 def dashboard_export(file_format):
     """The school comparison as the dashboard shows it to this person."""
-    return _download(exports.school_table(db.session, me(), clock.today()), file_format, "schools")
+    return download(exports.school_file(db.session, me(), clock.today(), file_format))
