@@ -8,9 +8,10 @@ from tracker.clock import today
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker import permissions
+from tracker import milestones, nudges, pdsa, permissions
 from tracker.errors import Invalid, NotFound, check_version
-from tracker.models import Initiative, InitiativeTag, School, User, initiative_schools
+from tracker.models import (Initiative, InitiativeTag, Milestone, PdsaCycle, School, User,
+                            initiative_schools)
 from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
 from tracker.search import matches_text
 
@@ -24,23 +25,54 @@ def with_details(stmt):
                         joinedload(Initiative.owner), joinedload(Initiative.out_initiative))
 
 
+#: ``rag`` filter value for initiatives with no RAG rating yet.
+NO_RAG = "none"
+#: The ``attention`` filter: what needs attention, in the dashboard's words.
+ATTENTION = {"overdue_milestones": "With overdue milestones",
+             "stuck_pdsa_cycles": "With stuck PDSA cycles",
+             "stale": "With no recent progress update"}
+
+
+def attention_condition(attention, on):
+    """The SQL condition for initiatives that need ``attention`` (an ``ATTENTION`` key) on ``on``:
+    the same rules the dashboard counts and the nudges job tells people about."""
+    if attention == "overdue_milestones":
+        return exists(select(Milestone.id).where(Milestone.initiative_id == Initiative.id,
+                                                 milestones.overdue_condition(on)))
+    if attention == "stuck_pdsa_cycles":
+        return exists(select(PdsaCycle.id).where(PdsaCycle.initiative_id == Initiative.id,
+                                                 pdsa.stuck_condition(on)))
+    return nudges.stale_condition(on)
+
+
+def tagged_condition(framework, code):
+    """The SQL condition for initiatives tagged ``code`` of ``framework`` (``pillar``/``helix``)."""
+    return exists(select(InitiativeTag.code).where(
+        InitiativeTag.initiative_id == Initiative.id,
+        InitiativeTag.framework == framework, InitiativeTag.code == code))
+
+
 def find_initiatives(user, *, school_id=None, phase=None, status=None, rag=None, owner_id=None,
-                     pillar=None, helix_component=None, q=None):
-    """A select of the initiatives ``user`` can see, narrowed by the given filters."""
+                     pillar=None, helix_component=None, attention=None, q=None):
+    """A select of the initiatives ``user`` can see, narrowed by the given filters.
+
+    ``rag`` may be ``NO_RAG`` (not rated yet); ``attention`` an ``ATTENTION`` key."""
     stmt = permissions.visible_initiatives(select(Initiative), user)
     if school_id is not None:
         stmt = stmt.where(exists(select(initiative_schools.c.initiative_id).where(
             initiative_schools.c.initiative_id == Initiative.id,
             initiative_schools.c.school_id == school_id)))
+    if rag == NO_RAG:
+        stmt, rag = stmt.where(Initiative.rag.is_(None)), None
     for column, value in ((Initiative.phase, phase), (Initiative.status, status),
                           (Initiative.rag, rag), (Initiative.owner_id, owner_id)):
         if value is not None:
             stmt = stmt.where(column == value)
+    if attention is not None:
+        stmt = stmt.where(attention_condition(attention, today()))
     for framework, code in (("pillar", pillar), ("helix", helix_component)):
         if code is not None:
-            stmt = stmt.where(exists(select(InitiativeTag.code).where(
-                InitiativeTag.initiative_id == Initiative.id,
-                InitiativeTag.framework == framework, InitiativeTag.code == code)))
+            stmt = stmt.where(tagged_condition(framework, code))
     if q:
         stmt = stmt.where(matches_text(q, Initiative.title, Initiative.problem, Initiative.evidence))
     return with_details(stmt.order_by(Initiative.id))

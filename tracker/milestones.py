@@ -3,7 +3,7 @@
 Their status (``open``, ``done``, ``overdue``) is derived by ``Milestone.status_on``,
 never stored; marking one done records the day.
 """
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from tracker import clock, permissions
@@ -15,6 +15,11 @@ def get_milestone(session, actor, milestone_id, action=permissions.READ):
     """The milestone, if ``actor`` may do ``action`` to its initiative (NotFound / Forbidden)."""
     return permissions.get_initiative_part(session, actor, Milestone, milestone_id, action,
                                            "milestone")
+
+
+def overdue_condition(today):
+    """The SQL form of ``Milestone.status_on(today) == "overdue"`` (for counts and filters)."""
+    return and_(Milestone.done_on.is_(None), Milestone.due_on < today)
 
 
 def milestones_of(initiative):

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from flask import current_app, has_app_context
+from sqlalchemy import and_, func, select
 
 from tracker.errors import Invalid
 from tracker.models import (DeimplementationReview, Initiative, Milestone, School, Transition,
@@ -339,16 +340,36 @@ def _due_or_overdue(grouped, topic, noun, title, due_on, today, record_id, path,
             initiative_title, order))
 
 
+def configured_stale_days():
+    """``NUDGE_STALE_DAYS``: how long without a progress update makes an initiative stale."""
+    return current_app.config.get("NUDGE_STALE_DAYS", 30) if has_app_context() else 30
+
+
+def stale_condition(today, stale_days=None, zone=None):
+    """The SQL condition for a stale initiative: active, and its latest progress update (or,
+    with none, its creation) fell on or before the day ``stale_days`` ago in the trust's
+    time zone (``zone``). None means the trust's settings (``NUDGE_STALE_DAYS``, ``TIMEZONE``).
+    The nudges job, the dashboard and the initiative list all use it."""
+    if stale_days is None:
+        stale_days = configured_stale_days()
+    if zone is None:
+        zone = current_app.config.get("TIMEZONE", "Europe/London") if has_app_context() \
+            else "Europe/London"
+    since = datetime.combine(today - timedelta(days=stale_days - 1), time.min, tzinfo=ZoneInfo(zone))
+    return and_(Initiative.status == "active", _last_update() < since)
+
+
+def _last_update():
+    return func.coalesce(Initiative.last_update_at, Initiative.created_at)
+
+
 def _stale(session, today, people, grouped, stale_days, zone):
     """Active initiatives whose latest update (or, with none, their creation) is too old."""
-    # Stale when the last update fell on or before the day ``stale_days`` ago.
-    since = datetime.combine(today - timedelta(days=stale_days - 1), time.min, tzinfo=ZoneInfo(zone))
-    last = func.coalesce(Initiative.last_update_at, Initiative.created_at)
     rows = session.execute(
         select(Initiative.id, Initiative.title, Initiative.owner_id, Initiative.last_update_at,
                Initiative.created_at)
-        .where(Initiative.status == "active", last < since)
-        .order_by(last, Initiative.id)).all()
+        .where(stale_condition(today, stale_days, zone))
+        .order_by(_last_update(), Initiative.id)).all()
     for i_id, title, owner_id, updated_at, created_at in rows:
         moment = updated_at or created_at
         day = moment.astimezone(ZoneInfo(zone)).date() if moment.tzinfo else moment.date()

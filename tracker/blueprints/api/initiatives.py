@@ -88,10 +88,13 @@ class InitiativeFilters(PageArgs):
     school_id = QueryId()
     phase = Choice(PHASES)
     status = Choice(STATUSES)
-    rag = Choice(RAGS)
+    rag = Choice(RAGS + (initiatives.NO_RAG,), metadata={"description": "`none`: not rated yet"})
     owner_id = QueryId()
     pillar = Choice(PILLARS)
     helix_component = Choice(HELIX_COMPONENTS)
+    attention = Choice(tuple(initiatives.ATTENTION), metadata={
+        "description": "What needs attention: overdue milestones, stuck PDSA cycles, or no "
+                       "progress update for NUDGE_STALE_DAYS (`stale`)"})
     q = Text(200)
 
 

@@ -10,9 +10,10 @@ from tracker.models import Initiative, User
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS, RAGS, STATUSES
 
 PER_PAGE = 50
-FILTERS = ("school_id", "phase", "status", "rag", "owner_id", "pillar", "helix_component", "q")
-CHOICES = {"phase": PHASES, "status": STATUSES, "rag": RAGS, "pillar": PILLARS,
-           "helix_component": HELIX_COMPONENTS}
+FILTERS = ("school_id", "phase", "status", "rag", "owner_id", "pillar", "helix_component",
+           "attention", "q")
+CHOICES = {"phase": PHASES, "status": STATUSES, "rag": RAGS + (initiatives.NO_RAG,), "pillar": PILLARS,
+           "helix_component": HELIX_COMPONENTS, "attention": tuple(initiatives.ATTENTION)}
 
 
 def _filters_from_query():
@@ -45,7 +46,7 @@ def initiative_list():
         page=page, pages=max(1, -(-result["total"] // PER_PAGE)), chosen=chosen,
         schools=db.session.execute(schools.visible_schools(user)).scalars().all(),
         owners=_owner_choices(user), choices=CHOICES, pillar_labels=PILLAR_LABELS,
-        helix_labels=HELIX_LABELS,
+        helix_labels=HELIX_LABELS, attention_labels=initiatives.ATTENTION,
         can_create=permissions.may_start_initiatives(user))
 
 
