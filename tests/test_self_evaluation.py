@@ -263,3 +263,21 @@ def test_every_pillar_has_help_for_each_of_the_four_ratings():
                for guide in se.GUIDE.values())
     assert se.RATING_LABELS == {1: "Not yet in place", 2: "Emerging", 3: "Established",
                                 4: "Embedded"}
+
+
+def test_the_demo_trust_shows_progress_over_three_rounds_and_a_school_with_two(session):
+    from tracker import demo
+    from tracker.models import School, User
+
+    demo.seed(session)
+    session.commit()
+    board = session.execute(select(User).where(User.email == "board@demo.trust")).scalar_one()
+    trust_rounds = session.execute(se.rounds(session, board)).scalars().all()
+    assert len(trust_rounds) == 3
+    totals = [sum(r.rating for r in found.ratings) for found in reversed(trust_rounds)]
+    assert totals == sorted(totals) and totals[0] < totals[-1]
+    assert all(len(found.ratings) == len(PILLARS) for found in trust_rounds)
+    latest = se.latest_with_previous(session, board)
+    assert {row["change_words"] for row in latest["pillars"]} >= {"up 1", "no change", "down 1"}
+    school = session.execute(select(School).where(School.urn == "DEMO01")).scalar_one()
+    assert len(session.execute(se.rounds(session, board, school.id)).scalars().all()) == 2

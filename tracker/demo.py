@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from tracker.clock import today
 from tracker.models import (Allocation, DeimplementationReview, Expert, Initiative, InitiativeTag,
-                            Measure, MeasurePoint, Milestone, PdsaCycle, School, Transition,
-                            TrustPolicy, Unavailability, Update, User)
+                            Measure, MeasurePoint, Milestone, PdsaCycle, School, SelfEvaluation,
+                            SelfEvaluationRating, Transition, TrustPolicy, Unavailability, Update,
+                            User)
 from tracker.models.base import utcnow
 from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
 from tracker.passwords import hash_password
@@ -108,6 +109,7 @@ def seed(session, size="normal"):
         _progress(session, initiative, rng, people, now)
     _allocations(session, experts, initiatives, rng, now)
     _one_in_one_out(session, schools, initiatives, now)
+    _self_evaluations(session, schools, people, now)
     session.flush()
     return (f"Loaded the demo trust: {len(schools)} schools, {len(people['all'])} people, "
             f"{len(experts)} experts, {len(initiatives)} initiatives.\n" + sign_ins())
@@ -332,6 +334,80 @@ def _one_in_one_out(session, schools, initiatives, now):
             reviewer_id=initiative.owner_id, rationale=rationale, would_stop=would_stop,
             impact_evidence="The outcome measure stayed inside its usual variation: no signal.",
             workload="Reported as high in the staff survey.", freed_expert_days=float(2 + n)))
+
+
+#: The trust's self-evaluations over the past year: (days ago, author, {pillar: (rating,
+#: evidence)}), oldest first. Mostly upward, with one honest step back.
+TRUST_ROUNDS = [
+    (330, "central", {
+        "vision": (2, "A vision statement agreed by the board; heads describe it in different words."),
+        "capacity": (1, "Support goes to whichever school asks loudest; no view of who is free."),
+        "collective_commitment": (2, "Heads meet monthly; sharing between schools is informal."),
+        "data": (1, "Each school reports its own measures, termly, in its own format."),
+        "process": (1, "Initiatives start without plans; few are reviewed or stopped."),
+        "improvement_activity": (2, "Some programmes are evidence-informed; little is tested small first."),
+        "quality_assurance": (2, "Visits happen, but findings are not followed up."),
+    }),
+    (180, "central", {
+        "vision": (3, "Every school's plan names the trust priority it serves."),
+        "capacity": (2, "Expert teachers are allocated through the planner; load is visible."),
+        "collective_commitment": (2, "The reading network runs across four schools; others wait to join."),
+        "data": (2, "Common measures agreed; two schools still send them late."),
+        "process": (2, "The four-phase cycle is used for new initiatives, not yet for older ones."),
+        "improvement_activity": (3, "Phonics and reciprocal reading tested in PDSA cycles before scaling."),
+        "quality_assurance": (2, "Peer reviews piloted in three schools."),
+    }),
+    (30, "admin", {
+        "vision": (3, "Staff surveys: 8 in 10 can say what the vision means for their work."),
+        "capacity": (2, "Two schools can support for each one needing intensive support: below the "
+                        "three the golden rule asks."),
+        "collective_commitment": (3, "Every school gives staff time to at least one network."),
+        "data": (3, "Attendance and reading measures arrive monthly from every school and are read "
+                    "as run charts."),
+        "process": (3, "All active initiatives follow the cycle; every one in Deliver has named its "
+                       "one out."),
+        "improvement_activity": (2, "Two pilots paused when their leads left; fewer cycles reached Study "
+                                    "this term."),
+        "quality_assurance": (3, "Termly peer reviews in every school, each finding taken up by an "
+                                 "initiative or closed."),
+    }),
+]
+#: One school's own rounds, by its head.
+SCHOOL_ROUNDS = ("DEMO01", "head.northfield", [
+    (200, {"vision": (2, "Written with governors; staff know the headline, not what it asks of them."),
+           "capacity": (2, "One specialist leader for reading; maths support comes from the centre."),
+           "collective_commitment": (2, "We take part in the reading network; we rarely host."),
+           "data": (2, "Phonics data half-termly; attendance weekly but not read as a trend."),
+           "process": (1, "Three initiatives started this year with no written plan."),
+           "improvement_activity": (2, "Phonics catch-up chosen from the EEF guidance, not yet tested."),
+           "quality_assurance": (2, "Learning walks each half term; notes are not followed up.")}),
+    (20, {"vision": (3, "Every phase team's plan names the part of the vision it serves."),
+          "capacity": (3, "Two staff now coach other schools in phonics for a day a week."),
+          "collective_commitment": (3, "We host the reading network's Year 1 sessions."),
+          "data": (2, "Attendance read as a run chart since September; phonics still termly."),
+          "process": (2, "New initiatives follow the cycle; the older two are being re-planned."),
+          "improvement_activity": (3, "Daily phonics catch-up tested in two PDSA cycles, then adopted."),
+          "quality_assurance": (2, "Peer review booked with Riverside for next term.")}),
+])
+
+
+def _self_evaluations(session, schools, people, now):
+    """Three rounds of the trust's self-evaluation over the past year, and two of one
+    school's, so the self-evaluation page shows change over time."""
+    by_email = {u.email: u for u in people["all"]}
+
+    def author(local):
+        return by_email[f"{local.lower()}@demo.trust"].id
+
+    urn, head, school_rounds = SCHOOL_ROUNDS
+    school = next(s for s in schools if s.urn == urn)
+    rounds = [(days, local, None, ratings) for days, local, ratings in TRUST_ROUNDS]
+    rounds += [(days, head, school.id, ratings) for days, ratings in school_rounds]
+    for days, local, school_id, ratings in rounds:
+        session.add(SelfEvaluation(
+            on=now - timedelta(days=days), school_id=school_id, author_id=author(local),
+            ratings=[SelfEvaluationRating(pillar=p, rating=r, evidence=e)
+                     for p, (r, e) in ratings.items()]))
 
 
 __all__ = ["seed", "DEMO_PASSWORD"]

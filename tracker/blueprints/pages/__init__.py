@@ -25,6 +25,7 @@ NAV = [
     ("Schools compared", "pages.dashboard_page", None),
     ("One in, one out", "pages.policy_overview", None),
     ("Stopped", "pages.stopped", None),
+    ("Self-evaluation", "pages.self_evaluation_page", None),
     ("Planner", "pages.planner", ("admin", "central_team")),
     ("Support received", "pages.support_received", ("school_lead",)),
     ("Schools", "admin.school_list", ("admin",)),
