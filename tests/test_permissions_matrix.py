@@ -26,6 +26,7 @@ from tests.conftest import _PASSWORD_HASH, PASSWORD
 from tracker import models as m
 from tracker.auth import issue_token, start_session
 from tracker.extensions import db
+from tracker.models.initiative import PILLARS
 
 ROLES = ("admin", "central_team", "school_lead", "project_lead", "viewer")
 TARGETS = ("mine", "other")
@@ -52,6 +53,7 @@ STRICT_MODULES = {
     "tracker.blueprints.api.users", "tracker.blueprints.pages.my_week",
     "tracker.blueprints.api.exports", "tracker.blueprints.pages.exports",
     "tracker.blueprints.pages.board_pack",
+    "tracker.blueprints.api.self_evaluations", "tracker.blueprints.pages.self_evaluation",
 }
 #: Routes that are not the app's (static files, the catch-all for unknown API paths).
 NOT_ROUTES = {"static", "unknown_api_path"}
@@ -107,6 +109,12 @@ def _version(model, record_id):
 
 def _soon(days=30):
     return (date.today() + timedelta(days=days)).isoformat()
+
+
+def _round(school_id=None):
+    """A self-evaluation round rating every pillar (the trust's own without a school)."""
+    return {"on": date.today().isoformat(), "school_id": school_id,
+            "ratings": [{"pillar": p, "rating": 3, "evidence": "Seen on visits."} for p in PILLARS]}
 
 
 API = [
@@ -260,6 +268,16 @@ API = [
     Row("PATCH", "/api/v1/allocations/{allocation_id}", (200, 200, 403, 403, 403),
         (200, 200, 404, 404, 404), body=lambda w, ids: {
             "notes": "Confirmed by phone.", "version": _version(m.Allocation, ids["allocation_id"])}),
+    # self-evaluation: the trust's own rounds are written by admins and the central team and
+    # read by everyone; a school's by its school lead or an admin, read by who sees the school
+    # (another school's id in the body is an unknown school to those who cannot see it: 422)
+    Row("GET", "/api/v1/self-evaluations", every(200)),
+    Row("GET", "/api/v1/self-evaluations", every(200), READ_OTHER, case="one school's",
+        query=lambda w, ids: f"?school_id={ids['school_id']}"),
+    Row("POST", "/api/v1/self-evaluations", (201, 201, 403, 403, 403), body=lambda w, ids: _round()),
+    Row("POST", "/api/v1/self-evaluations", (201, 403, 201, 403, 403), (201, 403, 422, 422, 422),
+        case="one school's", body=lambda w, ids: _round(ids["school_id"])),
+    Row("GET", "/api/v1/self-evaluations/{self_evaluation_id}", READ_MINE, READ_OTHER),
 ]
 
 #: Pages: GET shows the page, POST with an empty form re-shows it with errors (200) when
@@ -350,6 +368,16 @@ PAGES = [
     Row("GET", "/stopped", every(200)),
     # the board pack: every reader gets one, holding only the schools they can see
     Row("GET", "/board-pack.pdf", every(200)),
+    # self-evaluation: the trust's (rated by admins and the central team) and each school's
+    # (rated by its school lead or an admin), read like the school
+    Row("GET", "/self-evaluation", every(200)),
+    Row("GET", "/self-evaluation/new", (200, 200, 403, 403, 403)),
+    Row("POST", "/self-evaluation/new", (OK, OK, 403, 403, 403)),
+    Row("GET", "/schools/{school_id}/self-evaluation", READ_MINE, READ_OTHER),
+    Row("GET", "/schools/{school_id}/self-evaluation/new", (200, 403, 200, 403, 403),
+        (200, 403, 404, 404, 404)),
+    Row("POST", "/schools/{school_id}/self-evaluation/new", (OK, 403, OK, 403, 403),
+        (OK, 403, 404, 404, 404)),
     # capacity
     Row("GET", "/planner", ALLOCATORS),
     Row("GET", "/planner/free", ALLOCATORS),
@@ -450,6 +478,9 @@ class World:
             "unavailability_id": m.Unavailability(expert_id=expert.id, starts_on=today,
                                                   ends_on=today),
             "rebase_id": m.MeasureRebase(measure_id=measure.id, starts_on=today),
+            "self_evaluation_id": m.SelfEvaluation(
+                school_id=school.id, on=today, author_id=owner.id,
+                ratings=[m.SelfEvaluationRating(pillar=p, rating=2) for p in PILLARS]),
         }
         db.session.add_all(records.values())
         db.session.flush()
