@@ -43,7 +43,7 @@ def test_owner_adds_a_measure_with_kind_direction_baseline_and_target(world, api
     assert body | {"id": 0} == {
         "id": 0, "initiative_id": world["initiative"].id, "name": "Behaviour incidents per week",
         "unit": "incidents", "kind": "balancing", "higher_is_better": False, "baseline": 42.0,
-        "target": 25.0, "baseline_until": None, "rebases": [], "version": 1}
+        "target": 25.0, "baseline_until": None, "rebases": [], "version": 1, "trust_kpi": False}
     listed = api.get(f"/api/v1/initiatives/{world['initiative'].id}/measures").get_json()
     assert listed["total"] == 2 and [m["name"] for m in listed["items"]][-1] == body["name"]
 

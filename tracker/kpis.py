@@ -92,7 +92,12 @@ def assurance(spc):
 def judge(measure, school_id, pairs):
     """``SchoolKpi`` of ``measure`` for one school from its points ``(on, value)``.
     ``measure.rebases`` must be loaded."""
-    chart = measures.build_chart(measure, pairs, "xmr", measures.SERIES_SCHOOL, school_id)
+    return reading(measures.build_chart(measure, pairs, "xmr", measures.SERIES_SCHOOL, school_id),
+                   school_id)
+
+
+def reading(chart, school_id):
+    """``SchoolKpi`` from a school's XmR chart (``measures.MeasureChart`` of kind ``xmr``)."""
     current = chart.current.chart
     latest = chart.points[-1] if chart.points else None
     return SchoolKpi(school_id, latest.on if latest else None, latest.value if latest else None,
@@ -110,8 +115,9 @@ def trust_kpis(session):
 
 
 def find_kpis():
-    """A select of the trust's KPIs by name (for a paged list)."""
-    return select(Measure).where(Measure.initiative_id.is_(None)).order_by(Measure.name, Measure.id)
+    """A select of the trust's KPIs by name, re-bases loaded (for a paged list)."""
+    return (select(Measure).where(Measure.initiative_id.is_(None))
+            .options(selectinload(Measure.rebases)).order_by(Measure.name, Measure.id))
 
 
 def get_kpi(session, user, measure_id, action=permissions.READ):

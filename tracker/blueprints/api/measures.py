@@ -1,10 +1,11 @@
-"""Measures of an initiative, their points (one by one or from a CSV file), and their
-run charts and XmR charts; a frozen baseline (``baseline_until``) and re-bases."""
+"""Measures of an initiative and the trust's KPIs (measures with no initiative), their
+points (one by one or from a CSV file), and their run charts and XmR charts; a frozen
+baseline (``baseline_until``) and re-bases; a KPI compared across the schools."""
 from flask import request
 from marshmallow import fields, validate
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
-from tracker import measures, permissions
+from tracker import kpis, measures, permissions
 from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (MAX_ID, Choice, Id, PageArgs, PlausibleDate, QueryId, StrictNumber,
                                            StrictSchema, Text, current, page_schema, paginate)
@@ -57,7 +58,9 @@ class MeasurePatch(StrictSchema):
 
 class MeasureOut(StrictSchema):
     id = fields.Integer()
-    initiative_id = fields.Integer()
+    #: Null for a trust KPI.
+    initiative_id = fields.Integer(allow_none=True)
+    trust_kpi = fields.Boolean(attribute="is_trust_kpi")
     name = fields.String()
     unit = fields.String()
     kind = fields.String()
@@ -69,9 +72,14 @@ class MeasureOut(StrictSchema):
     version = fields.Integer()
 
 
+#: One list shape for the trust's KPIs and an initiative's measures.
+MeasurePage = page_schema(MeasureOut)
+
+
 class PointIn(StrictSchema):
     on = PlausibleDate(required=True)
     value = Number(required=True)
+    #: One of the initiative's schools, or null for the whole initiative; required for a trust KPI.
     school_id = Id(allow_none=True, load_default=None)
     #: False refuses a second value on the same date and school (409) instead of replacing.
     replace = fields.Boolean(load_default=True)
@@ -95,6 +103,31 @@ class PointFilters(PageArgs):
     #: One school's points; 0 for the initiative-wide points only.
     school_id = fields.Integer(validate=validate.Range(min=0, max=MAX_ID))
 
+
+
+class ImportArgs(StrictSchema):
+    #: The school of rows that name none (a trust KPI's file needs a school column or this).
+    school_id = QueryId()
+
+
+class LatestOut(StrictSchema):
+    on = fields.String(metadata={"format": "date"})
+    value = fields.Float()
+
+
+class SchoolKpiOut(StrictSchema):
+    school_id = fields.Integer()
+    latest = fields.Nested(LatestOut, allow_none=True)
+    #: The number of the school's points.
+    n = fields.Integer()
+    #: Making Data Count: improvement, concern or common_cause; null under 12 points.
+    variation = fields.String(allow_none=True, validate=validate.OneOf(kpis.VARIATIONS))
+    #: pass, fail or uncertain; null under 12 points or without a target.
+    assurance = fields.String(allow_none=True, validate=validate.OneOf(kpis.ASSURANCES))
+
+
+class SchoolKpiList(StrictSchema):
+    items = fields.List(fields.Nested(SchoolKpiOut))
 
 
 class ChartArgs(StrictSchema):
@@ -191,12 +224,44 @@ def _measure(measure_id, action=permissions.READ):
     return measures.get_measure(db.session, current(), measure_id, action)
 
 
+# --------------------------------------------------------------------------- trust KPIs
+
+
+@blp.route("/measures", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, MeasurePage)
+def list_kpis(args):
+    """The trust's KPIs (measures every school records), by name. Everyone signed in reads them."""
+    return paginate(kpis.find_kpis(), args["page"], args["per_page"])
+
+
+@blp.route("/measures", methods=["POST"])
+@blp.arguments(MeasureIn)
+@blp.response(201, MeasureOut)
+def create_kpi(values):
+    """Define a trust KPI (admins and the central team): each school then records its values
+    (``POST /measures/{id}/points`` with ``school_id``)."""
+    measure = kpis.create_kpi(db.session, current(), **values)
+    db.session.commit()
+    return measure
+
+
+@blp.route("/measures/<int:measure_id>/schools", methods=["GET"])
+@blp.response(200, SchoolKpiList)
+def compare_schools(measure_id):
+    """A trust KPI in every school you can see, in NHS "Making Data Count" form from each
+    school's XmR chart: ``variation`` (improvement, concern, common_cause) and ``assurance``
+    (pass, fail, uncertain), both null under 12 points, ``assurance`` null without a target."""
+    measure = kpis.get_kpi(db.session, current(), measure_id)
+    return {"items": [row.to_dict() for row in kpis.compare_schools(db.session, current(), measure)]}
+
+
 # --------------------------------------------------------------------------- measures
 
 
 @blp.route("/initiatives/<int:initiative_id>/measures", methods=["GET"])
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, page_schema(MeasureOut))
+@blp.response(200, MeasurePage)
 def list_measures(args, initiative_id):
     """The initiative's measures, in the order they were added."""
     initiative = permissions.get_initiative(db.session, current(), initiative_id)
@@ -283,22 +348,25 @@ def delete_point(measure_id, point_id):
 
 
 @blp.route("/measures/<int:measure_id>/points/import", methods=["POST"])
+@blp.arguments(ImportArgs, location="query")
 @blp.doc(requestBody={"required": True, "content": {
     "text/csv": {"schema": {"type": "string"}},
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
                                        "additionalProperties": False, "properties": {
                                            "file": {"type": "string", "format": "binary"}}}}}})
 @blp.response(200, ImportReportOut)
-def import_points(measure_id):
+def import_points(args, measure_id):
     """Import points from a CSV file (an MIS export), as a ``text/csv`` body or a
     multipart ``file``: a header naming a date column and a value column (``date,value``)
     and optionally a school column (URN or id); dates ``YYYY-MM-DD`` or ``DD/MM/YYYY``.
     Good rows are written, bad ones refused; the report gives every row's number,
-    status and reason."""
+    status and reason. ``school_id`` is the school of rows that name none: a trust KPI's
+    file needs a school column or it."""
     measure = _measure(measure_id)
     if (request.content_length or 0) > MAX_IMPORT_BYTES:
         raise RequestEntityTooLarge("The file is too large: split it into smaller files.")
-    report = measures.import_points_csv(db.session, current(), measure, _csv_text())
+    report = measures.import_points_csv(db.session, current(), measure, _csv_text(),
+                                        args.get("school_id"))
     db.session.commit()
     return report.to_dict()
 

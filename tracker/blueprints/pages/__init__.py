@@ -23,6 +23,7 @@ NAV = [
     ("My week", "pages.my_week", ("admin", "central_team", "school_lead", "viewer")),
     ("Initiatives", "pages.initiative_list", None),
     ("Schools compared", "pages.dashboard_page", None),
+    ("Trust KPIs", "pages.kpi_list", None),
     ("One in, one out", "pages.policy_overview", None),
     ("Stopped", "pages.stopped", None),
     ("Self-evaluation", "pages.self_evaluation_page", None),

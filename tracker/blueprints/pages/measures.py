@@ -5,7 +5,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker import measures, permissions
+from tracker import kpis, measures, permissions
 from tracker.blueprints.pages import bp, charts
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.blueprints.pages.forms import Form, plausible_date
@@ -61,13 +61,15 @@ class RebaseForm(Form):
 
 
 @bp.app_template_global()
-def measure_figure(chart, measure, annotations=(), chart_id="chart", compact=False, title=None):
-    """A measure's run chart or XmR chart (by ``chart.kind``) as a figure."""
+def measure_figure(chart, measure, annotations=(), chart_id="chart", compact=False, title=None,
+                   scale=None):
+    """A measure's run chart or XmR chart (by ``chart.kind``) as a figure; ``scale`` puts
+    small multiples on one axis (``kpis.shared_scale``)."""
     draw = charts.spc_chart_figure if chart.kind == "xmr" else charts.run_chart_figure
     title = title or f"{'XmR chart' if chart.kind == 'xmr' else 'Run chart'} of {measure.name}"
     return draw(chart, title=title, unit=measure.unit, target=measure.target,
                 higher_is_better=measure.higher_is_better, annotations=annotations,
-                chart_id=chart_id, compact=compact)
+                chart_id=chart_id, compact=compact, scale=scale)
 
 
 @bp.app_template_filter("measure_value")
@@ -87,13 +89,30 @@ def _measure(measure_id, action=permissions.READ):
     return or_abort(measures.get_measure, db.session, me(), measure_id, action)
 
 
+def _measure_to_define(measure_id):
+    """The measure, if the signed-in person may change it itself (a trust KPI: its definers)."""
+    measure = _measure(measure_id, permissions.WRITE)
+    or_abort(measures.require_definer, me(), measure)
+    return measure
+
+
 def _school_choice():
     return whole_number(request.args.get("school_id"))
 
 
-def _school_choices(user, measure):
-    visible = [s for s in measure.initiative.schools if permissions.can_see_school(user, s.id)]
-    return [SelectChoice(0, "The whole initiative")] + [SelectChoice(s.id, s.name) for s in visible]
+def _schools(user, measure):
+    """The schools whose points ``user`` may chart: the initiative's they see, or for a trust
+    KPI every school they see."""
+    if measure.is_trust_kpi:
+        return kpis.visible_schools(db.session, user)
+    return [s for s in measure.initiative.schools if permissions.can_see_school(user, s.id)]
+
+
+def _school_choices(user, measure, schools=None):
+    schools = _schools(user, measure) if schools is None else schools
+    if measure.is_trust_kpi:
+        return [SelectChoice(s.id, s.name) for s in schools if permissions.may_record_kpi(user, s.id)]
+    return [SelectChoice(0, "The whole initiative")] + [SelectChoice(s.id, s.name) for s in schools]
 
 
 def _render(measure, status=200, point_form=None, import_form=None, report=None,
@@ -101,17 +120,23 @@ def _render(measure, status=200, point_form=None, import_form=None, report=None,
     user = me()
     school_id = _school_choice()
     view = or_abort(measures.measure_view, db.session, user, measure, school_id)
-    point_form = point_form or PointForm(formdata=None)
-    point_form.school_id.choices = _school_choices(user, measure)
+    schools = _schools(user, measure)
+    point_form = point_form or PointForm(formdata=None, school_id=school_id)
+    point_form.school_id.choices = _school_choices(user, measure, schools)
     baseline_form = baseline_form or BaselineForm(
         formdata=None, prefix="baseline", baseline_until=measure.baseline_until,
         version=measure.version)
-    names = {s.id: s.name for s in measure.initiative.schools}
+    if measure.is_trust_kpi:
+        can_define = permissions.may_define_kpis(user)
+        can_record = bool(point_form.school_id.choices)
+    else:
+        can_define = can_record = permissions.can(user, permissions.WRITE, measure.initiative)
     return render_template(
         "pages/measure_detail.html", measure=measure, initiative=measure.initiative, view=view,
-        school_id=school_id, school_names=names, series_labels=SERIES_LABELS,
-        kind_labels=KIND_LABELS,
-        can_write=permissions.can(user, permissions.WRITE, measure.initiative),
+        school_id=school_id, schools=schools, school_names={s.id: s.name for s in schools},
+        series_labels=SERIES_LABELS, kind_labels=KIND_LABELS,
+        reading=kpis.reading(view.spc, school_id) if measure.is_trust_kpi and school_id else None,
+        can_define=can_define, can_record=can_record,
         point_form=point_form, import_form=import_form or ImportForm(formdata=None, prefix="import"),
         report=report, baseline_form=baseline_form,
         rebase_form=rebase_form or RebaseForm(formdata=None, prefix="rebase")), status
@@ -128,6 +153,7 @@ def measure_add_point(measure_id):
     measure = _measure(measure_id, permissions.WRITE)
     form = PointForm()
     form.school_id.choices = _school_choices(user, measure)
+    back = form.school_id.data if measure.is_trust_kpi else None
     if form.validate_on_submit():
         ok, recorded = commit_or_show(form, lambda: (
             measures.record_point(db.session, user, measure, form.on.data,
@@ -138,7 +164,7 @@ def measure_add_point(measure_id):
             said = f"{charts.fmt(point.value, measure.unit)} on {point.on.strftime('%-d %B %Y')}"
             flash(f"Replaced {charts.fmt(recorded.previous_value, measure.unit)} with {said}."
                   if recorded.replaced else f"Added {said}.", "success")
-            return redirect(url_for("pages.measure_detail", measure_id=measure.id,
+            return redirect(url_for("pages.measure_detail", measure_id=measure.id, school_id=back,
                                     _anchor="run-chart-section"))
     return _render(measure, 422, point_form=form)
 
@@ -154,7 +180,8 @@ def measure_import(measure_id):
         return _render(measure, 422, import_form=form)
     ok, report = commit_or_show(form, lambda: measures.import_points_csv(
         db.session, user, measure,
-        measures.decode_upload(upload.read(measures.MAX_IMPORT_CHARS + 1))))
+        measures.decode_upload(upload.read(measures.MAX_IMPORT_CHARS + 1)),
+        _school_choice() if measure.is_trust_kpi else None))
     if not ok:
         return _render(measure, 422, import_form=form)
     db.session.refresh(measure)
@@ -164,7 +191,7 @@ def measure_import(measure_id):
 @bp.route("/measures/<int:measure_id>/baseline", methods=["POST"])
 def measure_baseline(measure_id):
     user = me()
-    measure = _measure(measure_id, permissions.WRITE)
+    measure = _measure_to_define(measure_id)
     form = BaselineForm(prefix="baseline")
     if form.validate_on_submit():
         until = None if request.form.get("unfreeze") else form.baseline_until.data
@@ -173,7 +200,7 @@ def measure_baseline(measure_id):
             return _render(measure, 422, baseline_form=form)
         ok, error = commit_or_show(
             form, lambda: measures.update_measure(db.session, user, measure,
-                                                  _version(form.version.data), baseline_until=until),
+                                                  measure_version(form.version.data), baseline_until=until),
             stale_message="Someone else changed this measure while you were looking at it; "
                           "here it is as it is now.")
         if isinstance(error, StaleVersion):
@@ -189,7 +216,7 @@ def measure_baseline(measure_id):
 @bp.route("/measures/<int:measure_id>/rebases", methods=["POST"])
 def measure_rebase(measure_id):
     user = me()
-    measure = _measure(measure_id, permissions.WRITE)
+    measure = _measure_to_define(measure_id)
     form = RebaseForm(prefix="rebase")
     if form.validate_on_submit():
         ok, _ = commit_or_show(form, lambda: (
@@ -206,7 +233,7 @@ def measure_rebase(measure_id):
 
 @bp.route("/measures/<int:measure_id>/rebases/<int:rebase_id>/delete", methods=["POST"])
 def measure_rebase_delete(measure_id, rebase_id):
-    measure = _measure(measure_id, permissions.WRITE)
+    measure = _measure_to_define(measure_id)
     ok, _ = commit_or_show(None, lambda: or_abort(measures.remove_rebase, db.session, me(),
                                                   measure, rebase_id))
     if ok:
@@ -227,12 +254,17 @@ def measure_point_delete(measure_id, point_id):
 # --------------------------------------------------------------------------- add, edit, delete
 
 
-def _version(raw):
+def stored_number(value):
+    """A stored number as a form field shows it for editing (no thousands separator)."""
+    return "" if value is None else charts.fmt(value).replace(",", "")
+
+
+def measure_version(raw):
     # 0 is a version no record has: it is stale, not missing.
     return 0 if (raw or "").strip() == "0" else whole_number(raw)
 
 
-def _form_values(form):
+def form_values(form):
     return {"name": form.name.data, "unit": form.unit.data or "", "kind": form.kind.data,
             "higher_is_better": form.higher_is_better.data == "1",
             "baseline": (form.baseline.data or "").strip() or None,
@@ -247,7 +279,7 @@ def measure_new(initiative_id):
     form = MeasureForm()
     if form.validate_on_submit():
         ok, measure = commit_or_show(form, lambda: (
-            measures.create_measure(db.session, user, initiative, **_form_values(form))
+            measures.create_measure(db.session, user, initiative, **form_values(form))
         ))
         if ok:
             flash(f"Added the measure “{measure.name}”. Add its first point below.", "success")
@@ -260,16 +292,18 @@ def measure_new(initiative_id):
 def measure_edit(measure_id):
     user = me()
     measure = _measure(measure_id, permissions.WRITE)
+    if measure.is_trust_kpi:
+        return redirect(url_for("pages.kpi_edit", measure_id=measure.id))
     form = MeasureForm(obj=measure if request.method == "GET" else None)
     if request.method == "GET":
         form.higher_is_better.data = "1" if measure.higher_is_better else "0"
-        form.baseline.data = "" if measure.baseline is None else charts.fmt(measure.baseline).replace(",", "")
-        form.target.data = "" if measure.target is None else charts.fmt(measure.target).replace(",", "")
+        form.baseline.data = stored_number(measure.baseline)
+        form.target.data = stored_number(measure.target)
         form.version.data = measure.version
     if form.validate_on_submit():
         ok, _ = commit_or_show(
             form, lambda: measures.update_measure(db.session, user, measure,
-                                                  _version(form.version.data), **_form_values(form)),
+                                                  measure_version(form.version.data), **form_values(form)),
             stale_message="Someone else changed this measure while you were editing. Your changes "
                           "are still in the form: check the measure in another tab, then save again.",
             record=measure)
@@ -282,11 +316,13 @@ def measure_edit(measure_id):
 
 @bp.route("/measures/<int:measure_id>/delete", methods=["POST"])
 def measure_delete(measure_id):
-    measure = _measure(measure_id, permissions.WRITE)
+    measure = _measure_to_define(measure_id)
     initiative_id, name = measure.initiative_id, measure.name
     ok, _ = commit_or_show(None, lambda: measures.delete_measure(db.session, me(), measure))
     if not ok:
         return redirect(url_for("pages.measure_detail", measure_id=measure_id))
     flash(f"Deleted the measure “{name}” and its points.", "success")
+    if initiative_id is None:
+        return redirect(url_for("pages.kpi_list"))
     return redirect(url_for("pages.initiative_detail", initiative_id=initiative_id,
                             _anchor="measures"))

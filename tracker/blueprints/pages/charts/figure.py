@@ -14,11 +14,11 @@ MOST_LEFT_OUT_NAMED = 5
 
 
 def run_chart_figure(chart, *, title, unit="", target=None, higher_is_better=True,
-                     annotations=(), chart_id="run-chart", compact=False):
+                     annotations=(), chart_id="run-chart", compact=False, scale=None):
     """A run chart: points, median per segment, target, signals, events on the time axis."""
     return _figure(chart, "run", title=title, unit=unit, target=target,
                    higher_is_better=higher_is_better, annotations=annotations,
-                   chart_id=chart_id, compact=compact)
+                   chart_id=chart_id, compact=compact, scale=scale)
 
 
 def spc_chart_figure(chart, *, title, unit="", target=None, higher_is_better=True,
