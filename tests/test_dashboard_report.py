@@ -9,7 +9,7 @@ import pytest
 from tracker import capacity, clock, dashboard
 from tracker.errors import Invalid
 from tracker.extensions import db
-from tracker.models import Allocation, PdsaCycle
+from tracker.models import Allocation, Measure, MeasurePoint, PdsaCycle
 
 
 def _row(body, school):
@@ -216,7 +216,8 @@ class _Table(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "td" and self._label:
             # the visible number: the heat marks and the hidden level word are not part of it
-            text = re.sub(r"\(\w+\)|▮", "", "".join(self._text)).strip()
+            text = re.sub(r"\((none|low|medium|high)\)|▮", "", " ".join(self._text))
+            text = " ".join(text.split())
             self._row["cells"][self._label] = text
             self._label = None
         elif tag == "tr":
@@ -249,6 +250,19 @@ def _numbers(cells):
     return {label: float(text) for label, text in cells.items() if not label.startswith("KPI")}
 
 
+#: The words beside the Making Data Count icons (templates/_mdc.html).
+ICON_WORDS = {"improvement": "Special cause improvement", "concern": "Special cause concern",
+              "common_cause": "Common cause variation", "pass": "Consistently passes the target",
+              "fail": "Consistently fails the target", "uncertain": "Hit and miss the target",
+              None: "Too few points to judge"}
+
+
+def _kpi_shown(kpi):
+    """What a KPI cell must say for the API's ``kpi`` entry: its value and both icons' words."""
+    value = "no data" if kpi["latest"] is None else f"{kpi['latest']['value']:g}"
+    return [value, ICON_WORDS[kpi["variation"]], ICON_WORDS[kpi["assurance"]]]
+
+
 @pytest.mark.parametrize("role", ["central_team", "school_lead"])
 def test_every_number_on_the_page_equals_the_apis(make, api_as, login_as, session, role):
     north, south = make.school(name="North"), make.school(name="South")
@@ -262,6 +276,14 @@ def test_every_number_on_the_page_equals_the_apis(make, api_as, login_as, sessio
     term = capacity.term_of(clock.today())
     session.add(Allocation(expert_id=make.expert().id, school_id=north.id, starts_on=term.starts_on,
                            ends_on=term.ends_on, days_per_week=0.5, status="confirmed"))
+    attendance = Measure(initiative_id=None, name="Attendance", unit="%", target=90.0)
+    reading = Measure(initiative_id=None, name="Reading age", unit="months")
+    session.add_all([attendance, reading])
+    session.flush()
+    start = clock.today() - timedelta(weeks=20)
+    session.add_all(MeasurePoint(measure_id=attendance.id, school_id=north.id, value=95.0 + w % 3 * 0.5,
+                                 on=start + timedelta(weeks=w)) for w in range(14))
+    session.add(MeasurePoint(measure_id=reading.id, school_id=south.id, value=7.5, on=start))
     session.commit()
     person = make.user(role, schools=[north] if role == "school_lead" else [])
     api, page = api_as(person), login_as(person)
@@ -269,9 +291,17 @@ def test_every_number_on_the_page_equals_the_apis(make, api_as, login_as, sessio
         body = _report(api, **args)
         shown = _page_rows(page, **args)
         assert list(shown) == [r["school_id"] for r in body["schools"]]
+        names = {k["measure_id"]: k["name"] for k in body["trust_kpis"]}
         for row in body["schools"]:
+            cells = shown[row["school_id"]]
             expected = {label: float(n) for label, n in _api_cells(row).items()}
-            assert _numbers(shown[row["school_id"]]) == expected, (role, args, row["name"])
+            assert _numbers(cells) == expected, (role, args, row["name"])
+            assert len(row["kpis"]) == 2
+            for kpi in row["kpis"]:
+                text = cells[f"KPI {names[kpi['measure_id']]}"]
+                assert all(part in text for part in _kpi_shown(kpi)), (text, kpi)
+    north_attendance = _row(body, north)["kpis"][0]
+    assert north_attendance["latest"]["value"] == 95.5 and north_attendance["assurance"] == "pass"
 
 
 def test_the_page_tells_an_impossible_filter_beside_it_and_shows_every_initiative(make, login_as):

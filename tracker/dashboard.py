@@ -23,7 +23,7 @@ from math import ceil
 
 from sqlalchemy import func, select
 
-from tracker import capacity, initiatives, milestones, nudges, pdsa, permissions, policy
+from tracker import capacity, initiatives, kpis, milestones, nudges, pdsa, permissions, policy
 from tracker.errors import Invalid
 from tracker.models import Initiative, Milestone, PdsaCycle, School, initiative_schools
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS, RAGS
@@ -121,10 +121,10 @@ def _count_by_school(session, count_of, join_to, conditions, ids):
 
 
 def _kpi_figures(session, user, ids):
-    """The trust KPIs (the report's KPI columns) and ``{(measure_id, school_id): SchoolKpi}``.
-
-    Empty until ``tracker.kpis`` exists (issue 13's KPI part): see the report's docstring."""
-    return [], {}
+    """The trust KPIs (the report's KPI columns, by name) and each school's reading of each,
+    ``{(measure_id, school_id): kpis.SchoolKpi}``: five queries whatever the number of
+    schools, KPIs or points."""
+    return kpis.trust_kpis(session), kpis.summaries(session, user, ids)
 
 
 def school_report(session, user, today, filters=None):
