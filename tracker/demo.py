@@ -110,6 +110,7 @@ def seed(session, size="normal"):
     _allocations(session, experts, initiatives, rng, now)
     _one_in_one_out(session, schools, initiatives, now)
     _self_evaluations(session, schools, people, now)
+    _trust_kpis(session, schools, now, rng)
     session.flush()
     return (f"Loaded the demo trust: {len(schools)} schools, {len(people['all'])} people, "
             f"{len(experts)} experts, {len(initiatives)} initiatives.\n" + sign_ins())
@@ -411,3 +412,47 @@ def _self_evaluations(session, schools, people, now):
 
 
 __all__ = ["seed", "DEMO_PASSWORD"]
+
+
+#: The trust's KPIs: (name, unit, higher is better, target, typical level, spread between
+#: schools, fortnightly noise, decimals).
+TRUST_KPIS = [
+    ("Attendance", "%", True, 95.0, 94.6, 1.4, 0.5, 1),
+    ("Reading assessment (standardised score)", "score", True, 100.0, 100.0, 3.5, 1.4, 1),
+    ("Suspensions per 100 pupils", "per 100 pupils", False, 1.0, 1.3, 0.6, 0.22, 2),
+]
+#: How each school's values go, by the school's place in the list (shifted per KPI, so a
+#: school is not good or bad at everything): steady common cause, steadily well past the
+#: target, a sustained improvement or a slide over the last few months, or a school that
+#: began recording only recently.
+KPI_PATTERNS = ("steady", "improving", "leading", "slipping", "steady", "improving", "leading",
+                "new", "slipping", "steady", "steady")
+KPI_FORTNIGHTS = 26
+
+
+def _trust_kpis(session, schools, now, rng):
+    """Three trust KPIs recorded fortnightly by every school for a year, so that the Making
+    Data Count icons vary: improvement, concern and common cause; pass, fail and hit and miss."""
+    for k, (name, unit, higher, target, typical, spread, noise, places) in enumerate(TRUST_KPIS):
+        kpi = Measure(initiative_id=None, name=name, unit=unit, kind="outcome",
+                      higher_is_better=higher, target=target)
+        session.add(kpi)
+        session.flush()
+        good = 1 if higher else -1
+        points = []
+        for i, school in enumerate(schools):
+            pattern = KPI_PATTERNS[(i + k) % len(KPI_PATTERNS)]
+            level = typical + rng.uniform(-spread, spread)
+            wobble = noise
+            if pattern == "leading":  # reliably past the target: its limits clear it
+                level, wobble = target + good * noise * rng.uniform(2.5, 3.5), noise / 2
+            first = KPI_FORTNIGHTS - 8 if pattern == "new" else 0
+            for p in range(first, KPI_FORTNIGHTS):
+                value = level + rng.gauss(0, wobble)
+                if p >= KPI_FORTNIGHTS - 8 and pattern in ("improving", "slipping"):
+                    step = noise * (1.6 + 0.35 * (p - KPI_FORTNIGHTS + 8))
+                    value += good * step if pattern == "improving" else -good * step
+                value = round(max(0.0, min(value, 100.0) if unit == "%" else value), places)
+                points.append(MeasurePoint(measure_id=kpi.id, school_id=school.id, value=value,
+                                           on=now - timedelta(days=14 * (KPI_FORTNIGHTS - 1 - p))))
+        session.add_all(points)
