@@ -263,6 +263,11 @@ def test_more_rows_than_an_export_holds_is_refused_with_a_reason(make, api_as, t
 
 # --- the school comparison ------------------------------------------------------------------
 
+def csv_rows(response):
+    lines = read_csv(response.get_data(as_text=True))
+    return [dict(zip(lines[0], line)) for line in lines[1:]]
+
+
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 def test_schools_export_holds_the_dashboard_rows_the_reader_sees(make, api_as, trust, suffix):
     admin, lead = api_as(make.user("admin")), api_as(trust["lead"])
@@ -272,24 +277,38 @@ def test_schools_export_holds_the_dashboard_rows_the_reader_sees(make, api_as, t
     assert response.headers["Content-Disposition"] == \
         f'attachment; filename="schools-2026-12-02.{suffix}"'
     if suffix == "csv":
-        lines = read_csv(response.get_data(as_text=True))
-        names = [dict(zip(lines[0], line))["Name"] for line in lines[1:]]
+        names = [row["School"] for row in csv_rows(response)]
     else:
         rows = sheet_rows(read_xlsx(response.data))
-        names = [row["Name"].value for row in rows]
-        oak = next(row for row in rows if row["Name"].value == "Oak Primary")
-        figures = {k: c.value for k, c in oak.items()}
-        assert figures["Overdue milestones"] == 1 and oak["Overdue milestones"].data_type == "n"
+        names = [row["School"].value for row in rows]
+        oak = next(row for row in rows if row["School"].value == "Oak Primary")
+        assert oak["Overdue milestones"].value == 1 and oak["Overdue milestones"].data_type == "n"
+        assert oak["Red"].value == 1 and oak["Deliver"].value == 1
     assert names == [row["name"] for row in dashboard]
-    lead_lines = read_csv(lead.get("/api/v1/exports/schools.csv").get_data(as_text=True))
-    assert [dict(zip(lead_lines[0], line))["Name"] for line in lead_lines[1:]] == ["Oak Primary"]
+    assert [row["School"] for row in csv_rows(lead.get("/api/v1/exports/schools.csv"))] == \
+        ["Oak Primary"]
+
+
+def test_schools_export_takes_the_dashboards_filters(make, api_as, trust):
+    client = api_as(make.user("admin"))
+    rows = csv_rows(client.get("/api/v1/exports/schools.csv?phase=explore"))
+    figures = {row["School"]: row["Active initiatives"] for row in rows}
+    assert figures == {"Elm Academy": "1", "Oak Primary": "0"}
+    api = client.get("/api/v1/dashboard?phase=explore").get_json()["schools"]
+    assert {r["name"]: str(r["active_initiatives"]) for r in api} == figures
+
+
+@pytest.mark.parametrize("query, field", [("pillar=nope", "pillar"), ("phase=launch", "phase")])
+def test_schools_export_refuses_a_filter_the_dashboard_does_not_have(make, api_as, query, field):
+    response = api_as(make.user("admin")).get(f"/api/v1/exports/schools.xlsx?{query}")
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
 
 
 def test_schools_export_guards_a_school_name_that_would_start_a_formula(make, api_as):
     make.school(name="@Risky School")
-    lines = read_csv(api_as(make.user("admin")).get(
-        "/api/v1/exports/schools.csv").get_data(as_text=True))
-    assert [dict(zip(lines[0], line))["Name"] for line in lines[1:]] == ["'@Risky School"]
+    rows = csv_rows(api_as(make.user("admin")).get("/api/v1/exports/schools.csv"))
+    assert [row["School"] for row in rows] == ["'@Risky School"]
 
 
 def test_the_api_document_describes_the_export_files(client):
@@ -352,12 +371,31 @@ def test_a_page_download_too_large_goes_back_to_the_list_saying_why(make, login_
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 def test_the_dashboard_download_holds_the_readers_schools(make, login_as, trust, suffix):
-    response = login_as(trust["lead"]).get(f"/dashboard/export.{suffix}")
+    response = login_as(trust["lead"]).get(f"/dashboard/export.{suffix}?phase=deliver")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == \
         f'attachment; filename="schools-2026-12-02.{suffix}"'
     if suffix == "csv":
-        lines = read_csv(response.get_data(as_text=True))
-        assert [dict(zip(lines[0], line))["Name"] for line in lines[1:]] == ["Oak Primary"]
+        assert [(r["School"], r["Active initiatives"]) for r in csv_rows(response)] == \
+            [("Oak Primary", "1")]
     else:
-        assert [row["Name"].value for row in sheet_rows(read_xlsx(response.data))] == ["Oak Primary"]
+        rows = sheet_rows(read_xlsx(response.data))
+        assert [(r["School"].value, r["Active initiatives"].value) for r in rows] == \
+            [("Oak Primary", 1)]
+
+
+def test_the_dashboard_links_to_both_files_with_its_filters(make, login_as, trust):
+    page = login_as(make.user("admin")).get("/dashboard?phase=deliver").get_data(as_text=True)
+    assert 'href="/dashboard/export.csv?phase=deliver">Download CSV' in page
+    assert 'href="/dashboard/export.xlsx?phase=deliver">Download Excel' in page
+
+
+def test_a_bad_filter_on_the_dashboard_download_goes_back_to_the_comparison_saying_why(
+        make, login_as, trust):
+    client = login_as(make.user("admin"))
+    response = client.get("/dashboard/export.xlsx?pillar=nope")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/dashboard?pillar=nope"
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 422
+    assert "The export was not made" in page.get_data(as_text=True)

@@ -30,16 +30,18 @@ intended_outcomes      Intended outcomes
 created_on             Started                 the day it was started
 version                Version                 the record's version (for API clients)
 =====================  ======================  =========================================
+
+The school comparison's columns are the dashboard's (``dashboard.columns_of``): the school,
+its figures, then for each trust KPI its latest value and date, variation and assurance.
 """
 from dataclasses import dataclass
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker import dashboard, initiatives, permissions
+from tracker import dashboard, initiatives, milestones, permissions
 from tracker.errors import Invalid
 from tracker.exports.files import Column, export_file
 from tracker.models import Initiative, Milestone
@@ -95,11 +97,11 @@ def initiative_table(session, user, today, filters, zone=None):
         raise Invalid(f"{total:,} initiatives match: an export holds at most {MAX_ROWS:,}. "
                       "Narrow the filters (a school, a phase or a status) and export again.",
                       code="too_many_rows")
-    open_milestones = (Milestone.initiative_id == Initiative.id, Milestone.done_on.is_(None))
+    mine = Milestone.initiative_id == Initiative.id
     overdue = select(func.count(Milestone.id)).where(
-        *open_milestones, Milestone.due_on < today).scalar_subquery()
+        mine, milestones.overdue_condition(today)).scalar_subquery()
     next_due = select(func.min(Milestone.due_on)).where(
-        *open_milestones, Milestone.due_on >= today).scalar_subquery()
+        mine, Milestone.done_on.is_(None), Milestone.due_on >= today).scalar_subquery()
     # The out's schools say whether the reader may read its title.
     stmt = stmt.options(joinedload(Initiative.out_initiative).selectinload(Initiative.schools))
     found = session.execute(stmt.add_columns(overdue, next_due)).all()
@@ -158,45 +160,16 @@ def _trust_zone():
 
 
 def school_table(session, user, today, filters=None):
-    """The dashboard's school rows (``dashboard.school_report``) for ``user``, one per school,
-    each figure a column."""
-    report = dashboard.school_report(session, user, today)
-    columns, rows = flatten(report["schools"])
-    return Table("Schools compared", columns, rows)
+    """The dashboard's school rows (``dashboard.school_report`` with its ``filters``) for
+    ``user``, flat as the dashboard lays them out (``dashboard.columns_of`` and
+    ``flat_rows``): the figures, then per trust KPI its latest value and date, variation and
+    assurance. Raises Invalid for a filter the dashboard does not have."""
+    report = dashboard.school_report(session, user, today, filters)
+    columns = [Column(key, heading, kind) for key, heading, kind in dashboard.columns_of(report)]
+    return Table("Schools compared", columns, dashboard.flat_rows(report))
 
 
-def school_file(session, user, today, file_format):
+def school_file(session, user, today, filters, file_format):
     """``school_table`` written as ``file_format``, named ``schools-<today>``."""
-    return export_file(school_table(session, user, today), file_format, "schools", today)
-
-
-def flatten(rows):
-    """Rows whose values may be dicts (``{"phases": {"explore": 2}}``) as flat rows and their
-    columns (``phases: explore``), in the order first met; a column's type follows its values."""
-    flat, kinds = [], {}
-    for row in rows:
-        line = {}
-        for key, value in row.items():
-            parts = value.items() if isinstance(value, dict) else [(None, value)]
-            for sub, item in parts:
-                if isinstance(item, (dict, list)):
-                    continue
-                name = key if sub is None else f"{key}: {sub}"
-                line[name] = item
-                if kinds.get(name) is None:
-                    kinds[name] = None if item is None else _kind(item)
-        flat.append(line)
-    columns = [Column(name, _words(name), kinds[name] or "text") for name in kinds]
-    return columns, flat
-
-
-def _kind(value):
-    if isinstance(value, bool):
-        return "text"
-    if isinstance(value, date):
-        return "date"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "text"
+    return export_file(school_table(session, user, today, filters), file_format, "schools",
+                       today)

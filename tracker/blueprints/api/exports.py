@@ -2,12 +2,13 @@
 
 The exports hold what the lists they copy show the caller: ``/exports/initiatives.*`` takes
 ``GET /initiatives``' filters (the same schema, without paging: an export holds every match,
-up to ``exports.MAX_ROWS``), ``/exports/schools.*`` the dashboard's school rows.
+up to ``exports.MAX_ROWS``), ``/exports/schools.*`` the dashboard's school rows and filters.
 """
 from flask import Response
 
 from tracker import clock, exports
 from tracker.blueprints.api.common import Blueprint, current
+from tracker.blueprints.api.dashboard import DashboardFilters
 from tracker.blueprints.api.initiatives import InitiativeFilters
 from tracker.extensions import db
 
@@ -29,8 +30,9 @@ def _initiatives(filters, file_format):
                                             file_format))
 
 
-def _schools(file_format):
-    return download(exports.school_file(db.session, current(), clock.today(), file_format))
+def _schools(filters, file_format):
+    return download(exports.school_file(db.session, current(), clock.today(), filters,
+                                        file_format))
 
 
 @blp.route("/exports/initiatives.csv", methods=["GET"])
@@ -54,20 +56,24 @@ def export_initiatives_xlsx(filters):
 
 
 @blp.route("/exports/schools.csv", methods=["GET"])
+@blp.arguments(DashboardFilters, location="query")
 @blp.response(200, _BINARY, content_type=exports.CSV_MIMETYPE,
               description="The school comparison as CSV (UTF-8 with a byte-order mark)")
-def export_schools_csv():
-    """The dashboard's school rows (``GET /dashboard``) for the schools you can see, as CSV."""
-    return _schools("csv")
+def export_schools_csv(filters):
+    """The dashboard's school rows (``GET /dashboard``, with its filters) for the schools you
+    can see, as CSV: the figures, then each trust KPI's latest value, date, variation and
+    assurance."""
+    return _schools(filters, "csv")
 
 
 @blp.route("/exports/schools.xlsx", methods=["GET"])
+@blp.arguments(DashboardFilters, location="query")
 @blp.response(200, _BINARY, content_type=exports.XLSX_MIMETYPE,
               description="The school comparison as an Excel workbook")
-def export_schools_xlsx():
-    """The dashboard's school rows (``GET /dashboard``) for the schools you can see, as an
-    Excel workbook."""
-    return _schools("xlsx")
+def export_schools_xlsx(filters):
+    """The dashboard's school rows (``GET /dashboard``, with its filters) for the schools you
+    can see, as an Excel workbook with typed columns."""
+    return _schools(filters, "xlsx")
 
 
 # --- the board pack (below) ---------------------------------------------------------------

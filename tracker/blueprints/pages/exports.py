@@ -2,13 +2,14 @@
 
 The API's exports are token-only, so the pages have their own routes; both call the same
 builders (``tracker.exports``) and read the initiative list's filters with the same schema
-as ``GET /initiatives``. A filter that is not valid (only a hand-edited link carries one) or
-an export too large to make sends the person back to the list with the reason.
+as ``GET /initiatives`` (the dashboard's with ``dashboard.check_filters``). A filter that is
+not valid (only a hand-edited link carries one) or an export too large to make sends the
+person back to the list or the comparison with the reason.
 """
 from flask import flash, redirect, request, url_for
 from marshmallow import EXCLUDE, ValidationError
 
-from tracker import clock, exports
+from tracker import clock, dashboard, exports
 from tracker.blueprints.api.exports import InitiativeExportFilters, download
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import me
@@ -40,5 +41,13 @@ def initiative_export(file_format):
 @bp.route("/dashboard/export.csv", defaults={"file_format": "csv"})
 @bp.route("/dashboard/export.xlsx", defaults={"file_format": "xlsx"})
 def dashboard_export(file_format):
-    """The school comparison as the dashboard shows it to this person."""
-    return download(exports.school_file(db.session, me(), clock.today(), file_format))
+    """The school comparison as the dashboard shows it to this person, with its filters."""
+    given = {name: request.args.get(name, "").strip() for name in dashboard.FILTERS}
+    try:
+        exported = exports.school_file(db.session, me(), clock.today(), given, file_format)
+    except Invalid:
+        # The comparison page says beside each filter what is wrong with it.
+        flash("The export was not made: a filter is not possible.", "error")
+        return redirect(url_for("pages.dashboard_page", **{k: v for k, v in given.items() if v}),
+                        303)
+    return download(exported)
