@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from tracker import clock, exports
 from tracker.exports import Column, safe_cell, to_csv, to_xlsx
 from tracker.exports.files import MAX_WIDTH, MIN_WIDTH
+from tracker.models import Measure, MeasurePoint
 
 DANGEROUS = ["=", "+", "-", "@", "\t", "\r"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -287,6 +288,32 @@ def test_schools_export_holds_the_dashboard_rows_the_reader_sees(make, api_as, t
     assert names == [row["name"] for row in dashboard]
     assert [row["School"] for row in csv_rows(lead.get("/api/v1/exports/schools.csv"))] == \
         ["Oak Primary"]
+
+
+def test_schools_export_has_each_trust_kpis_latest_value_variation_and_assurance(
+        make, session, api_as, trust):
+    attendance = Measure(initiative_id=None, name="Attendance", unit="%", higher_is_better=True,
+                         target=90.0, kind="outcome")
+    session.add(attendance)
+    session.flush()
+    for week, value in enumerate([95.1, 95.4, 94.8, 95.0, 95.3, 94.9, 95.2, 95.1, 94.7, 95.0,
+                                  95.2, 95.4]):
+        session.add(MeasurePoint(measure_id=attendance.id, school_id=trust["oak"].id,
+                                 value=value, on=TODAY - timedelta(weeks=12 - week)))
+    session.commit()
+    client = api_as(make.user("admin"))
+    expected = next(r for r in client.get("/api/v1/dashboard").get_json()["schools"]
+                    if r["school_id"] == trust["oak"].id)["kpis"][0]
+    assert expected["variation"] and expected["assurance"], "12 points and a target: judged"
+    rows = {row["School"].value: row for row in sheet_rows(read_xlsx(
+        client.get("/api/v1/exports/schools.xlsx").data))}
+    oak, elm = rows["Oak Primary"], rows["Elm Academy"]
+    assert oak["Attendance: latest"].value == 95.4 and oak["Attendance: latest"].data_type == "n"
+    assert oak["Attendance: latest on"].value == datetime.combine(
+        TODAY - timedelta(weeks=1), datetime.min.time())
+    assert oak["Attendance: variation"].value == expected["variation"]
+    assert oak["Attendance: assurance"].value == expected["assurance"]
+    assert elm["Attendance: latest"].value is None, "no points: an empty cell, not 0"
 
 
 def test_schools_export_takes_the_dashboards_filters(make, api_as, trust):
