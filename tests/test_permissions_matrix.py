@@ -42,6 +42,7 @@ STRICT_MODULES = {
     "tracker.blueprints.api.updates", "tracker.blueprints.api.pdsa",
     "tracker.blueprints.api.measures", "tracker.blueprints.api.policy",
     "tracker.blueprints.api.reviews", "tracker.blueprints.api.dashboard",
+    "tracker.blueprints.api.coverage", "tracker.blueprints.pages.coverage",
     "tracker.blueprints.api.experts", "tracker.blueprints.api.allocations",
     "tracker.blueprints.admin.outbox", "tracker.blueprints.pages.account",
     "tracker.blueprints.pages.capacity", "tracker.blueprints.pages.dashboard",
@@ -54,6 +55,7 @@ STRICT_MODULES = {
     "tracker.blueprints.api.exports", "tracker.blueprints.pages.exports",
     "tracker.blueprints.pages.board_pack",
     "tracker.blueprints.api.self_evaluations", "tracker.blueprints.pages.self_evaluation",
+    "tracker.blueprints.pages.kpis",
 }
 #: Routes that are not the app's (static files, the catch-all for unknown API paths).
 NOT_ROUTES = {"static", "unknown_api_path"}
@@ -97,6 +99,9 @@ class Row:
     query: Optional[Callable] = None
     #: What a second row for the same route asks about (it names the test case).
     case: str = ""
+    #: ``{measure_id}`` is the world's trust KPI; ``mine``/``other`` is the school its value,
+    #: chart or ``school_id`` is for (``{point_id}`` that school's KPI value).
+    kpi: bool = False
 
     @property
     def key(self):
@@ -109,6 +114,12 @@ def _version(model, record_id):
 
 def _soon(days=30):
     return (date.today() + timedelta(days=days)).isoformat()
+
+
+def _kpi_value(w, ids):
+    """A trust KPI value for the row's school on a day no other call used (so each is new)."""
+    day = date.today() - timedelta(days=int(w.unique("")) % 300)
+    return {"on": day.isoformat(), "value": 95.5, "school_id": ids["school_id"]}
 
 
 def _round(school_id=None):
@@ -211,6 +222,28 @@ API = [
     Row("GET", "/api/v1/measures/{measure_id}/run-chart", READ_MINE, READ_OTHER),
     Row("GET", "/api/v1/measures/{measure_id}/spc", READ_MINE, READ_OTHER),
     Row("GET", "/api/v1/measures/{measure_id}/rebases", READ_MINE, READ_OTHER),
+    # trust KPIs: everyone reads them; admins and the central team define them; a school's
+    # values are written by its school lead, admins and the central team
+    Row("GET", "/api/v1/measures", READ_MINE),
+    Row("POST", "/api/v1/measures", (201, 201, 403, 403, 403),
+        body=lambda w, ids: {"name": "Attendance", "unit": "%", "target": 95}),
+    Row("GET", "/api/v1/measures/{measure_id}/schools", READ_MINE, kpi=True),
+    Row("GET", "/api/v1/measures/{measure_id}", READ_MINE, kpi=True, case="a trust KPI"),
+    Row("PATCH", "/api/v1/measures/{measure_id}", ALLOCATORS, kpi=True, case="a trust KPI",
+        body=lambda w, ids: {"target": 96, "version": _version(m.Measure, ids["measure_id"])}),
+    Row("POST", "/api/v1/measures/{measure_id}/points", (201, 201, 201, 403, 403),
+        (201, 201, 404, 403, 403), kpi=True, case="a trust KPI's value for a school",
+        body=_kpi_value),
+    Row("DELETE", "/api/v1/measures/{measure_id}/points/{point_id}", (204, 204, 204, 403, 403),
+        (204, 204, 404, 403, 403), kpi=True, fresh=True, case="a trust KPI's value"),
+    Row("POST", "/api/v1/measures/{measure_id}/points/import", (200, 200, 200, 403, 403),
+        (200, 200, 404, 403, 403), kpi=True, case="a trust KPI's values for a school",
+        query=lambda w, ids: f"?school_id={ids['school_id']}",
+        body=lambda w, ids: ("text/csv", "date,value\n2026-01-05,94\n")),
+    Row("GET", "/api/v1/measures/{measure_id}/spc", READ_MINE, READ_OTHER, kpi=True,
+        case="a trust KPI in one school", query=lambda w, ids: f"?school_id={ids['school_id']}"),
+    Row("GET", "/api/v1/measures/{measure_id}/run-chart", READ_MINE, READ_OTHER, kpi=True,
+        case="a trust KPI in one school", query=lambda w, ids: f"?school_id={ids['school_id']}"),
     Row("POST", "/api/v1/measures/{measure_id}/rebases", CREATE_MINE, CREATE_OTHER, fresh=True,
         body=lambda w, ids: {"starts_on": _soon(-3)}),
     Row("DELETE", "/api/v1/measures/{measure_id}/rebases/{rebase_id}", (204, 403, 204, 204, 403),
@@ -229,6 +262,10 @@ API = [
         body=lambda w, ids: {"workload": "Two hours a week.",
                              "version": _version(m.DeimplementationReview, ids["review_id"])}),
     Row("GET", "/api/v1/dashboard", every(200)),
+    # coverage: everyone counts what they see; another school's counts are not found
+    Row("GET", "/api/v1/coverage", every(200)),
+    Row("GET", "/api/v1/coverage", READ_MINE, READ_OTHER, case="one school's",
+        query=lambda w, ids: f"?school_id={ids['school_id']}"),
     # exports: everyone downloads what their lists show them (scope: tests/test_exports.py)
     Row("GET", "/api/v1/exports/initiatives.csv", every(200)),
     Row("GET", "/api/v1/exports/initiatives.xlsx", every(200)),
@@ -350,6 +387,20 @@ PAGES = [
     Row("POST", "/measures/{measure_id}/rebases", WRITE_OK_MINE, WRITE_OK_OTHER),
     Row("POST", "/measures/{measure_id}/rebases/{rebase_id}/delete", WRITE_OK_MINE,
         WRITE_OK_OTHER, fresh=True),
+    # trust KPIs
+    Row("GET", "/kpis", READ_MINE),
+    Row("GET", "/kpis/new", ALLOCATORS),
+    Row("POST", "/kpis/new", (OK, OK, 403, 403, 403)),
+    Row("GET", "/kpis/{measure_id}", READ_MINE, kpi=True),
+    Row("GET", "/kpis/{measure_id}/edit", ALLOCATORS, kpi=True),
+    Row("POST", "/kpis/{measure_id}/edit", (OK, OK, 403, 403, 403), kpi=True),
+    Row("POST", "/kpis/{measure_id}/points", (OK, OK, OK, 403, 403), kpi=True),
+    Row("POST", "/kpis/{measure_id}/import", (OK, OK, OK, 403, 403), kpi=True),
+    Row("GET", "/measures/{measure_id}", READ_MINE, kpi=True, case="a trust KPI's chart"),
+    Row("POST", "/measures/{measure_id}/baseline", (OK, OK, 403, 403, 403), kpi=True,
+        case="a trust KPI"),
+    Row("POST", "/measures/{measure_id}/points/{point_id}/delete", (OK, OK, OK, 403, 403),
+        (OK, OK, 404, 403, 403), kpi=True, fresh=True, case="a trust KPI's value"),
     Row("POST", "/measures/{measure_id}/points/{point_id}/delete", WRITE_OK_MINE,
         WRITE_OK_OTHER, fresh=True),
     # policy and reviews
@@ -361,6 +412,7 @@ PAGES = [
     Row("GET", "/reviews/{review_id}", READ_MINE, READ_OTHER),
     Row("POST", "/reviews/{review_id}", MOVE_MINE, MOVE_OTHER),
     Row("GET", "/dashboard", every(200)),
+    Row("GET", "/coverage", every(200)),
     Row("GET", "/dashboard/export.csv", every(200)),
     Row("GET", "/dashboard/export.xlsx", every(200)),
     Row("GET", "/initiatives/export.csv", every(200)),
@@ -440,8 +492,23 @@ class World:
         db.session.flush()
         self.records = {target: self.bundle(target, commit=False) for target in TARGETS}
         self.tokens = {role: self.token(user, commit=False)[0] for role, user in self.people.items()}
+        self.kpi = m.Measure(initiative_id=None, name="Attendance", unit="%", target=95.0)
+        add([self.kpi])
+        db.session.flush()
+        self.kpi_points = {target: self.kpi_point(target, commit=False) for target in TARGETS}
         db.session.commit()
         return self
+
+    def kpi_point(self, target, commit=True):
+        """A value of the world's trust KPI for ``target``'s school, on a day of its own."""
+        point = m.MeasurePoint(measure_id=self.kpi.id, school_id=self.schools[target].id,
+                               on=date.today() - timedelta(days=400 + self.counter), value=94.0)
+        self.counter += 1
+        db.session.add(point)
+        db.session.flush()
+        if commit:
+            db.session.commit()
+        return point.id
 
     def _person(self, role, schools, name=None):
         return m.User(email=f"{name or role}@matrix.example", name=f"{(name or role).title()} Person",
@@ -492,7 +559,11 @@ class World:
         return ids
 
     def ids(self, row, target, role):
-        ids = dict(self.bundle(target) if row.fresh and role else self.records[target])
+        ids = dict(self.bundle(target) if row.fresh and role and not row.kpi
+                   else self.records[target])
+        if row.kpi:
+            ids["measure_id"] = self.kpi.id
+            ids["point_id"] = self.kpi_point(target) if row.fresh and role else self.kpi_points[target]
         ids.setdefault("message_id", 1)
         ids.setdefault("token", "no-such-reset-link")
         if "{token_id}" in row.path:
