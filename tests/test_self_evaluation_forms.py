@@ -202,11 +202,14 @@ def test_the_step_chart_holds_each_rating_until_the_next_round_and_the_last_unti
     chart = step_chart(points, today=date(2026, 12, 31))
     left, right = CHART["left"], CHART["width"] - CHART["right"]
     bottom, top = CHART["height"] - CHART["bottom"], CHART["top"]
-    middle = round(left + 182 / 364 * (right - left), 1)
-    assert chart.path == f"M{left},{bottom}H{middle:g}V{bottom - 2 / 3 * (bottom - top):g}H{right}"
-    assert [(x, r) for x, _, _, r in chart.markers] == [(left, 1), (middle, 3)]
+    (x1, y1, _, _), (x2, y2, _, _) = chart.markers
+    assert left < x1 < x2 < right  # the first round stands clear of the rating labels
+    assert (y1, y2) == (bottom, round(bottom - 2 / 3 * (bottom - top), 1))  # 1 at the foot, 3 two steps up
+    # flat at 1 until the second round, up to 3, then flat until today at the right edge
+    assert chart.path == f"M{x1:g},{y1:g}H{x2:g}V{y2:g}H{right:g}"
     assert [label for _, label, _ in chart.x_ticks] == ["Jan 2026", "Jul 2026", "Dec 2026"]
+    assert [r for _, r in chart.y_ticks] == [1, 2, 3, 4]
     assert [y for y, _ in chart.y_ticks] == sorted((y for y, _ in chart.y_ticks), reverse=True)
     assert step_chart([], today=date(2026, 1, 1)) is None
     one = step_chart([(date(2026, 3, 1), 2)], today=date(2026, 3, 1))
-    assert one.markers[0][0] == right  # a single round today sits at the right, a month shown
+    assert one.markers[0][0] == right and one.x_ticks == [(right, "Mar 2026", "end")]

@@ -77,9 +77,9 @@ def step_chart(points, today):
     if not points:
         return None
     box = CHART
-    start, end = points[0][0], max(points[-1][0], today)
-    if start == end:
-        start = clock.plus_days(end, -30)
+    first, end = points[0][0], max(points[-1][0], today)
+    # A little room before the first round, so its marker stands clear of the rating labels.
+    start = clock.plus_days(first, -max(7, (end - first).days // 25))
     left, right = box["left"], box["width"] - box["right"]
     top, bottom = box["top"], box["height"] - box["bottom"]
 
@@ -93,9 +93,10 @@ def step_chart(points, today):
     for on, rating in points[1:]:
         path.append(f"H{x(on):g}V{y(rating):g}")
     path.append(f"H{x(end):g}")
-    middle = date.fromordinal((start.toordinal() + end.toordinal()) // 2)
-    x_ticks = [(x(start), _month(start), "start"), (x(middle), _month(middle), "middle"),
-               (x(end), _month(end), "end")]
+    middle = date.fromordinal((first.toordinal() + end.toordinal()) // 2)
+    x_ticks = [(x(end), _month(end), "end")] if first == end else [
+        (x(first), _month(first), "start"), (x(middle), _month(middle), "middle"),
+        (x(end), _month(end), "end")]
     return StepChart(path="".join(path), markers=[(x(on), y(r), on, r) for on, r in points],
                      x_ticks=x_ticks, y_ticks=[(y(r), r) for r in RATINGS], box=box)
 
