@@ -146,7 +146,8 @@ def trust(make, session):
            "point_id": point.id, "rebase_id": rebase.id, "cycle_id": cycle.id,
            "review_id": make.review(initiative).id, "allocation_id": allocation.id,
            "expert_id": expert.id, "unavailability_id": leave.id, "message_id": message.id,
-           "token_id": token.id}
+           "token_id": token.id,
+           "kpi_id": make._save(m.Measure(initiative_id=None, name="Attendance", unit="%")).id}
     good = {"name": "Reading for pleasure", "title": "Reading for pleasure", "urn": "159001",
             "phase": "primary", "support_status": "stable", "max_active_initiatives": "3",
             "email": "new.person@example.org", "role": "viewer", "school_ids": str(school.id),

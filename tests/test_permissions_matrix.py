@@ -391,11 +391,11 @@ PAGES = [
     Row("GET", "/kpis", READ_MINE),
     Row("GET", "/kpis/new", ALLOCATORS),
     Row("POST", "/kpis/new", (OK, OK, 403, 403, 403)),
-    Row("GET", "/kpis/{measure_id}", READ_MINE, kpi=True),
-    Row("GET", "/kpis/{measure_id}/edit", ALLOCATORS, kpi=True),
-    Row("POST", "/kpis/{measure_id}/edit", (OK, OK, 403, 403, 403), kpi=True),
-    Row("POST", "/kpis/{measure_id}/points", (OK, OK, OK, 403, 403), kpi=True),
-    Row("POST", "/kpis/{measure_id}/import", (OK, OK, OK, 403, 403), kpi=True),
+    Row("GET", "/kpis/{kpi_id}", READ_MINE, kpi=True),
+    Row("GET", "/kpis/{kpi_id}/edit", ALLOCATORS, kpi=True),
+    Row("POST", "/kpis/{kpi_id}/edit", (OK, OK, 403, 403, 403), kpi=True),
+    Row("POST", "/kpis/{kpi_id}/points", (OK, OK, OK, 403, 403), kpi=True),
+    Row("POST", "/kpis/{kpi_id}/import", (OK, OK, OK, 403, 403), kpi=True),
     Row("GET", "/measures/{measure_id}", READ_MINE, kpi=True, case="a trust KPI's chart"),
     Row("POST", "/measures/{measure_id}/baseline", (OK, OK, 403, 403, 403), kpi=True,
         case="a trust KPI"),
@@ -562,7 +562,7 @@ class World:
         ids = dict(self.bundle(target) if row.fresh and role and not row.kpi
                    else self.records[target])
         if row.kpi:
-            ids["measure_id"] = self.kpi.id
+            ids["measure_id"] = ids["kpi_id"] = self.kpi.id
             ids["point_id"] = self.kpi_point(target) if row.fresh and role else self.kpi_points[target]
         ids.setdefault("message_id", 1)
         ids.setdefault("token", "no-such-reset-link")

@@ -56,15 +56,15 @@ def _render_kpi(measure, status=200, point_form=None, import_form=None, report=N
         point_form=point_form, import_form=import_form, report=report), status
 
 
-@bp.route("/kpis/<int:measure_id>")
-def kpi_detail(measure_id):
-    return _render_kpi(_kpi(measure_id))
+@bp.route("/kpis/<int:kpi_id>")
+def kpi_detail(kpi_id):
+    return _render_kpi(_kpi(kpi_id))
 
 
-@bp.route("/kpis/<int:measure_id>/points", methods=["POST"])
-def kpi_add_point(measure_id):
+@bp.route("/kpis/<int:kpi_id>/points", methods=["POST"])
+def kpi_add_point(kpi_id):
     user = me()
-    measure = _kpi(measure_id, permissions.WRITE)
+    measure = _kpi(kpi_id, permissions.WRITE)
     form = PointForm(prefix="point")
     form.school_id.choices = recordable_choices(user, kpis.visible_schools(db.session, user))
     if form.validate_on_submit():
@@ -75,14 +75,14 @@ def kpi_add_point(measure_id):
             said = f"{fmt(point.value, measure.unit)} on {point.on.strftime('%-d %B %Y')}"
             flash(f"Replaced {fmt(recorded.previous_value, measure.unit)} with {said}."
                   if recorded.replaced else f"Added {said}.", "success")
-            return redirect(url_for("pages.kpi_detail", measure_id=measure.id, _anchor="schools"))
+            return redirect(url_for("pages.kpi_detail", kpi_id=measure.id, _anchor="schools"))
     return _render_kpi(measure, 422, point_form=form)
 
 
-@bp.route("/kpis/<int:measure_id>/import", methods=["POST"])
-def kpi_import(measure_id):
+@bp.route("/kpis/<int:kpi_id>/import", methods=["POST"])
+def kpi_import(kpi_id):
     user = me()
-    measure = _kpi(measure_id, permissions.WRITE)
+    measure = _kpi(kpi_id, permissions.WRITE)
     form = KpiImportForm(prefix="import")
     form.school_id.choices = [SelectChoice(0, "")] + recordable_choices(
         user, kpis.visible_schools(db.session, user))
@@ -108,14 +108,14 @@ def kpi_new():
         if ok:
             flash(f"Defined the trust KPI “{measure.name}”. Each school can now add its values.",
                   "success")
-            return redirect(url_for("pages.kpi_detail", measure_id=measure.id))
+            return redirect(url_for("pages.kpi_detail", kpi_id=measure.id))
     return render_template("pages/kpi_form.html", form=form, measure=None), 422 if form.errors else 200
 
 
-@bp.route("/kpis/<int:measure_id>/edit", methods=["GET", "POST"])
-def kpi_edit(measure_id):
+@bp.route("/kpis/<int:kpi_id>/edit", methods=["GET", "POST"])
+def kpi_edit(kpi_id):
     user = me()
-    measure = _kpi(measure_id)
+    measure = _kpi(kpi_id)
     _require_definer()
     form = MeasureForm(obj=measure if request.method == "GET" else None)
     if request.method == "GET":
@@ -132,6 +132,6 @@ def kpi_edit(measure_id):
             record=measure)
         if ok:
             flash("Saved the KPI.", "success")
-            return redirect(url_for("pages.kpi_detail", measure_id=measure.id))
+            return redirect(url_for("pages.kpi_detail", kpi_id=measure.id))
     return render_template("pages/kpi_form.html", form=form, measure=measure), 422 if form.errors else 200
 

@@ -293,7 +293,7 @@ def measure_edit(measure_id):
     user = me()
     measure = _measure(measure_id, permissions.WRITE)
     if measure.is_trust_kpi:
-        return redirect(url_for("pages.kpi_edit", measure_id=measure.id))
+        return redirect(url_for("pages.kpi_edit", kpi_id=measure.id))
     form = MeasureForm(obj=measure if request.method == "GET" else None)
     if request.method == "GET":
         form.higher_is_better.data = "1" if measure.higher_is_better else "0"
