@@ -75,6 +75,11 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("table[data-sortable]").forEach(enhance);
+    var tables = document.querySelectorAll("table[data-sortable]");
+    tables.forEach(enhance);
+    // "choose a column heading to sort" only where that works
+    if (tables.length) {
+      document.querySelectorAll("[data-sort-hint]").forEach(function (hint) { hint.hidden = false; });
+    }
   });
 })();

@@ -17,7 +17,14 @@ RAGS = ("green", "amber", "red", None)
 
 
 def _ids(session, model, rows):
+    if not rows:  # an insert with no rows would write one row of defaults
+        return []
     return list(session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+
+
+def _insert(session, table, rows):
+    if rows:
+        session.execute(insert(table), rows)
 
 
 def bulk_trust(session, owner, *, schools, initiatives_per_school, kpis, points):
@@ -39,7 +46,7 @@ def bulk_trust(session, owner, *, schools, initiatives_per_school, kpis, points)
     links, tags, milestones, cycles = [], [], [], []
     for position, initiative_id in enumerate(initiative_ids):
         home = position // initiatives_per_school
-        spread = 3 if position % 5 == 0 else 1
+        spread = min(3, len(school_ids)) if position % 5 == 0 else 1
         for offset in range(spread):
             links.append({"initiative_id": initiative_id,
                           "school_id": school_ids[(home + offset) % len(school_ids)]})
@@ -53,21 +60,21 @@ def bulk_trust(session, owner, *, schools, initiatives_per_school, kpis, points)
         if position % 2:
             cycles.append({"initiative_id": initiative_id, "title": "Do, do, do", "stage": "do",
                            "stage_since": today - timedelta(days=40)})
-    session.execute(insert(initiative_schools), links)
-    session.execute(insert(InitiativeTag), tags)
-    session.execute(insert(Milestone), milestones)
-    session.execute(insert(PdsaCycle), cycles)
+    _insert(session, initiative_schools, links)
+    _insert(session, InitiativeTag, tags)
+    _insert(session, Milestone, milestones)
+    _insert(session, PdsaCycle, cycles)
     term = capacity.term_of(today)
     expert_id = _ids(session, Expert, [{"name": f"Bulk expert {n}", "email": f"bulk{n}@example.org",
                                         "specialisms": ["reading"], "days_per_week": 5.0}])[0]
-    session.execute(insert(Allocation), [
+    _insert(session, Allocation, [
         {"expert_id": expert_id, "school_id": s, "starts_on": term.starts_on, "ends_on": term.ends_on,
          "days_per_week": 0.1, "status": "confirmed"} for s in school_ids])
     kpi_ids = _ids(session, Measure, [
         {"initiative_id": None, "name": f"KPI {n}-{k}", "unit": "%", "higher_is_better": True,
          "target": 95.0, "kind": "outcome"} for k in range(kpis)])
     first = today - timedelta(weeks=points)
-    session.execute(insert(MeasurePoint), [
+    _insert(session, MeasurePoint, [
         {"measure_id": m, "school_id": s, "on": first + timedelta(weeks=w), "value": 90.0 + (w * 7 + s) % 9}
         for m in kpi_ids for s in school_ids for w in range(points)])
     session.commit()

@@ -72,7 +72,7 @@ def test_on_a_phone_the_table_scrolls_in_its_box_with_the_school_pinned(make, pa
 
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
-    region = page.get_by_role("region", name="Schools compared")
+    region = page.get_by_role("region", name="Schools side by side")
     box = region.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     # the last column is reached by scrolling the table's own box, and the school stays in view

@@ -24,6 +24,7 @@ NAV = [
     ("Initiatives", "pages.initiative_list", None),
     ("Schools compared", "pages.dashboard_page", None),
     ("Trust KPIs", "pages.kpi_list", None),
+    ("Coverage", "pages.coverage_page", None),
     ("One in, one out", "pages.policy_overview", None),
     ("Stopped", "pages.stopped", None),
     ("Self-evaluation", "pages.self_evaluation_page", None),
