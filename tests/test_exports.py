@@ -332,6 +332,21 @@ def test_schools_export_refuses_a_filter_the_dashboard_does_not_have(make, api_a
     assert field in response.get_json()["error"]["fields"]
 
 
+def test_schools_export_query_count_does_not_grow_with_schools(make, api_as, count_queries):
+    client = api_as(make.user("admin"))
+
+    def grow(n):
+        for _ in range(n):
+            make.milestone(make.initiative(schools=[make.school()], phase="deliver"),
+                           due_on=TODAY - timedelta(days=1))
+        with count_queries() as counted:
+            assert client.get("/api/v1/exports/schools.xlsx").status_code == 200
+        return counted.count
+
+    grow(0)  # the first report of a new trust stores its default policy
+    assert grow(2) == grow(12)
+
+
 def test_schools_export_guards_a_school_name_that_would_start_a_formula(make, api_as):
     make.school(name="@Risky School")
     rows = csv_rows(api_as(make.user("admin")).get("/api/v1/exports/schools.csv"))
