@@ -49,3 +49,19 @@ def test_a_school_lead_downloads_the_filtered_list_as_excel_and_csv(two_schools,
     page.get_by_role("link", name="Download Excel").scroll_into_view_if_needed()
     page.screenshot(path=f"{SHOTS}/list-phone.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_school_lead_downloads_the_school_comparison_with_its_filter(two_schools, page, sign_in):
+    sign_in(page, two_schools)
+    page.goto("/dashboard?phase=deliver")
+    page.screenshot(path=f"{SHOTS}/dashboard-desktop.png", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download Excel").click()
+    assert download.value.suggested_filename.startswith("schools-")
+    with open(download.value.path(), "rb") as f:
+        sheet = load_workbook(io.BytesIO(f.read())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    school, active = rows[0].index("School"), rows[0].index("Active initiatives")
+    assert [(row[school], row[active]) for row in rows[1:]] == [("Oak Primary", 1)]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=f"{SHOTS}/dashboard-phone.png", full_page=True)
