@@ -77,6 +77,12 @@ def test_assurance_needs_twelve_points_too():
     assert kpis.assurance(spc(STABLE[:12], True, 5)) == "pass"
 
 
+def test_a_measure_page_reads_its_target_against_the_limits_with_any_number_of_points():
+    assert kpis.target_against_limits(spc(STABLE[:4], True, 5)) == "pass"
+    assert kpis.target_against_limits(spc(STABLE[:4], False, 5)) == "fail"
+    assert kpis.target_against_limits(spc(STABLE[:1], True, 5)) is None  # no limits yet
+
+
 def test_the_judgement_is_of_the_segment_since_the_latest_rebase():
     measure = SimpleNamespace(rebases=[SimpleNamespace(starts_on=week(12), baseline_until=None,
                                                        reason="New register")],

@@ -65,6 +65,7 @@ def test_a_schools_drill_down_is_its_full_chart_with_both_icons(trust, login_as)
     assert "Attendance at North Primary" in words
     assert "Common cause variation" in words and "Hit and miss the target" in words
     assert "Baseline and re-basing" not in words  # a school lead does not re-base the trust's KPI
+    assert "The target 95% lies within the limits" in words
     assert login_as(trust.lead).get(f"/measures/{trust.kpi.id}?school_id={trust.south.id}").status_code == 404
 
 

@@ -80,7 +80,15 @@ def variation(spc):
 def assurance(spc):
     """The Making Data Count assurance of an XmR chart against its target; None under
     MIN_POINTS or without a target."""
-    if len(spc.points) < MIN_POINTS or spc.target is None or spc.ucl is None:
+    if len(spc.points) < MIN_POINTS:
+        return None
+    return target_against_limits(spc)
+
+
+def target_against_limits(spc):
+    """Where an XmR chart's target lies against its limits, in assurance's words, whatever
+    the number of points: ``pass``, ``fail``, ``uncertain``; None without a target or limits."""
+    if spc.target is None or spc.ucl is None:
         return None
     if spc.lcl <= spc.target <= spc.ucl:
         return UNCERTAIN

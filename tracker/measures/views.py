@@ -329,7 +329,9 @@ def measure_view(session, user, measure, school_id=None):
     (``split_drawable``) and list their dates; ``points`` keeps them, to be corrected.
     Raises NotFound for a school not on the initiative or not visible."""
     check_school(session, user, measure, school_id)
-    points = session.execute(find_points(user, measure)).scalars().all()
+    # A trust KPI's page for one school lists that school's values (the others are on theirs).
+    points = session.execute(find_points(user, measure, school_id if measure.is_trust_kpi else None)
+                             ).scalars().all()
     rows, left_rows = split_drawable([(p.school_id, p.on, p.value) for p in points], trust_today())
     series, chosen, pairs = chart_points(user, rows, school_id)
     left_out = [on for s, on, _ in left_rows if school_id is None or s == school_id]

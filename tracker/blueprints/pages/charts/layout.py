@@ -23,6 +23,9 @@ COMPACT = {"name": "compact", "width": 280, "height": 170, "left": 36, "right": 
 BRACKET_ROW = 22
 BOLD_CHAR = 0.62  # average width of a bold label character, in ems, to keep labels apart
 PLAIN_CHAR = 0.56
+#: The width of a value label's character (digits and "%" are wider than average text: at
+#: 0.56 a "100%" tick label was cut at the chart's left edge).
+DIGIT_CHAR = 0.68
 
 
 @dataclass
@@ -103,7 +106,7 @@ def frame_for(chart, style, box, target, unit, scale=None):
         high += step / 2
     # The margins fit the longest labels (1,000,000 needs more room than 10).
     longest = max(len(label) for _, label in value_ticks(low, high, box, unit))
-    left = max(box["left"], math.ceil(longest * PLAIN_CHAR * box["font"]) + 10)
+    left = max(box["left"], math.ceil(longest * DIGIT_CHAR * box["font"]) + 10)
     longest = max(len(text) for _, _, text in right_texts(chart, style, target, box, unit))
     # 6 units from the line to the label, and room for a wide last glyph ("%").
     right = max(box["right"], math.ceil(longest * BOLD_CHAR * box["font"]) + 6 + box["font"])
