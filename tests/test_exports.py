@@ -288,6 +288,8 @@ def test_schools_export_holds_the_dashboard_rows_the_reader_sees(make, api_as, t
     assert names == [row["name"] for row in dashboard]
     assert [row["School"] for row in csv_rows(lead.get("/api/v1/exports/schools.csv"))] == \
         ["Oak Primary"]
+    whole_trust = api_as(make.user("viewer")).get("/api/v1/exports/schools.csv")
+    assert [row["School"] for row in csv_rows(whole_trust)] == ["Elm Academy", "Oak Primary"]
 
 
 def test_schools_export_has_each_trust_kpis_latest_value_variation_and_assurance(
