@@ -3,7 +3,7 @@ scale per KPI, the Making Data Count icons beside each school), one KPI with its
 compared, adding a school's value or a spreadsheet of them, and defining a KPI.
 
 Each school's full chart is the measure page with ``school_id`` (pages/measures.py)."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional
 
@@ -11,8 +11,8 @@ from tracker import kpis, measures, permissions
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.charts import fmt
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort
-from tracker.blueprints.pages.measures import (ImportForm, MeasureForm, PointForm, form_values,
-                                               measure_version, stored_number)
+from tracker.blueprints.pages.measures import (ImportForm, MeasureForm, PointForm, edit_measure,
+                                               form_values)
 from tracker.extensions import db
 
 
@@ -117,21 +117,8 @@ def kpi_edit(kpi_id):
     user = me()
     measure = _kpi(kpi_id)
     _require_definer()
-    form = MeasureForm(obj=measure if request.method == "GET" else None)
-    if request.method == "GET":
-        form.higher_is_better.data = "1" if measure.higher_is_better else "0"
-        form.baseline.data = stored_number(measure.baseline)
-        form.target.data = stored_number(measure.target)
-        form.version.data = measure.version
-    if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form, lambda: measures.update_measure(db.session, user, measure,
-                                                  measure_version(form.version.data), **form_values(form)),
-            stale_message="Someone else changed this KPI while you were editing. Your changes "
-                          "are still in the form: check the KPI in another tab, then save again.",
-            record=measure)
-        if ok:
-            flash("Saved the KPI.", "success")
-            return redirect(url_for("pages.kpi_detail", kpi_id=measure.id))
+    form, saved = edit_measure(user, measure, "KPI")
+    if saved:
+        return redirect(url_for("pages.kpi_detail", kpi_id=measure.id))
     return render_template("pages/kpi_form.html", form=form, measure=measure), 422 if form.errors else 200
 

@@ -295,24 +295,33 @@ def measure_edit(measure_id):
     measure = _measure(measure_id, permissions.WRITE)
     if measure.is_trust_kpi:
         return redirect(url_for("pages.kpi_edit", kpi_id=measure.id))
+    form, saved = edit_measure(user, measure, "measure")
+    if saved:
+        return redirect(url_for("pages.measure_detail", measure_id=measure.id))
+    return render_template("pages/measure_form.html", form=form, initiative=measure.initiative,
+                           measure=measure), 422 if form.errors else 200
+
+
+def edit_measure(user, measure, what):
+    """The edit form of ``measure`` (an initiative's measure or a trust KPI, ``what`` naming
+    it): filled from the record on GET; on a valid POST, saved. Returns ``(form, saved)``."""
     form = MeasureForm(obj=measure if request.method == "GET" else None)
     if request.method == "GET":
         form.higher_is_better.data = "1" if measure.higher_is_better else "0"
         form.baseline.data = stored_number(measure.baseline)
         form.target.data = stored_number(measure.target)
         form.version.data = measure.version
-    if form.validate_on_submit():
-        ok, _ = commit_or_show(
-            form, lambda: measures.update_measure(db.session, user, measure,
-                                                  measure_version(form.version.data), **form_values(form)),
-            stale_message="Someone else changed this measure while you were editing. Your changes "
-                          "are still in the form: check the measure in another tab, then save again.",
-            record=measure)
-        if ok:
-            flash("Saved the measure.", "success")
-            return redirect(url_for("pages.measure_detail", measure_id=measure.id))
-    return render_template("pages/measure_form.html", form=form, initiative=measure.initiative,
-                           measure=measure), 422 if form.errors else 200
+    if not form.validate_on_submit():
+        return form, False
+    ok, _ = commit_or_show(
+        form, lambda: measures.update_measure(db.session, user, measure,
+                                              measure_version(form.version.data), **form_values(form)),
+        stale_message=f"Someone else changed this {what} while you were editing. Your changes "
+                      f"are still in the form: check the {what} in another tab, then save again.",
+        record=measure)
+    if ok:
+        flash(f"Saved the {what}.", "success")
+    return form, ok
 
 
 @bp.route("/measures/<int:measure_id>/delete", methods=["POST"])
