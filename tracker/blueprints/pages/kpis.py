@@ -9,10 +9,9 @@ from wtforms.validators import Optional
 
 from tracker import kpis, measures, permissions
 from tracker.blueprints.pages import bp
-from tracker.blueprints.pages.charts import fmt
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort
 from tracker.blueprints.pages.measures import (ImportForm, MeasureForm, PointForm, edit_measure,
-                                               form_values)
+                                               flash_recorded, form_values)
 from tracker.extensions import db
 
 
@@ -71,10 +70,7 @@ def kpi_add_point(kpi_id):
         ok, recorded = commit_or_show(form, lambda: measures.record_point(
             db.session, user, measure, form.on.data, form.value.data, form.school_id.data))
         if ok:
-            point = recorded.point
-            said = f"{fmt(point.value, measure.unit)} on {point.on.strftime('%-d %B %Y')}"
-            flash(f"Replaced {fmt(recorded.previous_value, measure.unit)} with {said}."
-                  if recorded.replaced else f"Added {said}.", "success")
+            flash_recorded(recorded, measure.unit)
             return redirect(url_for("pages.kpi_detail", kpi_id=measure.id, _anchor="schools"))
     return _render_kpi(measure, 422, point_form=form)
 

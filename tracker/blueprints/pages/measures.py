@@ -85,6 +85,14 @@ def signal_words(chart):
 # --------------------------------------------------------------------------- measure page
 
 
+def flash_recorded(recorded, unit):
+    """Tell what ``measures.record_point`` did: added a value, or replaced which one."""
+    point = recorded.point
+    said = f"{charts.fmt(point.value, unit)} on {point.on.strftime('%-d %B %Y')}"
+    flash(f"Replaced {charts.fmt(recorded.previous_value, unit)} with {said}."
+          if recorded.replaced else f"Added {said}.", "success")
+
+
 def _measure(measure_id, action=permissions.READ):
     return or_abort(measures.get_measure, db.session, me(), measure_id, action)
 
@@ -161,10 +169,7 @@ def measure_add_point(measure_id):
                                              form.value.data, form.school_id.data or None)
         ))
         if ok:
-            point = recorded.point
-            said = f"{charts.fmt(point.value, measure.unit)} on {point.on.strftime('%-d %B %Y')}"
-            flash(f"Replaced {charts.fmt(recorded.previous_value, measure.unit)} with {said}."
-                  if recorded.replaced else f"Added {said}.", "success")
+            flash_recorded(recorded, measure.unit)
             return redirect(url_for("pages.measure_detail", measure_id=measure.id, school_id=back,
                                     _anchor="run-chart-section"))
     return _render(measure, 422, point_form=form)
