@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from tracker import dashboard, initiatives, milestones, permissions
 from tracker.errors import Invalid
