@@ -1,8 +1,9 @@
 """The board pack: the trust's view on paper, for a board meeting.
 
 ``board_pack(session, user, today)`` gathers what the pack prints as plain data, asking the
-domain modules the pages ask (``dashboard.school_report``, ``policy.breaches``,
-``reviews.stopped``, ``capacity``); ``render_pdf(pack)`` lays it out from
+domain modules the pages ask (``dashboard.school_report``, ``kpis.boards``,
+``policy.breaches``, ``reviews.stopped``, ``capacity``, ``self_evaluation``);
+``render_pdf(pack)`` lays it out from
 ``templates/board_pack/`` with WeasyPrint.
 
 Scope is the pages' scope: a reader of one school gets a pack of that school only. Two
@@ -11,9 +12,18 @@ status and names none, as on the dashboard) and, for readers of the whole trust 
 experts over their days (planning experts' time is the central team's, as the planner is).
 
 Rendering never reaches the network: the only files WeasyPrint may open are the app's
-static files (``LocalFiles``), so nothing a record holds can make the server fetch a URL.
+static files and its own drawings (``LocalFiles``), so nothing a record holds can make the
+server fetch a URL.
+
+Speed: a 120-school trust with three KPIs has 360 small multiples. Drawn as the KPI page
+draws them (axes, labels, a marker per point: some 80 shapes each) WeasyPrint needs half a
+minute, so the pack draws each as a sparkline (``sparkline``: the points' line, the mean and
+limits of each segment, the target; the scale is printed once per KPI) and hands WeasyPrint
+every drawing as an image (``svg_images``), which skips the document's cascade per shape.
 """
+import base64
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,18 +31,20 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from tracker import capacity, dashboard, permissions, policy, reviews, self_evaluation
+from tracker import capacity, dashboard, kpis, permissions, policy, reviews, self_evaluation
 from tracker.models import Initiative
 
 #: The pack's sections in order: (anchor, heading). The contents list and each heading
 #: are drawn from this one table.
 SECTIONS = (
     ("schools", "School comparison"),
+    ("kpis", "Trust KPIs across the schools"),
     ("breaches", "One in, one out: breaches"),
     ("stopped", "Stopped register"),
     ("capacity", "Capacity summary"),
@@ -88,6 +100,8 @@ class BoardPack:
     #: "the whole trust" or the names of the reader's schools.
     scope: str
     report: dict
+    #: ``kpis.boards``: each trust KPI's small multiples across the reader's schools.
+    kpis: list
     breaches: list
     stopped: list
     capacity: CapacitySummary
@@ -110,7 +124,7 @@ def board_pack(session, user, today):
         trust_name=current_app.config.get("TRUST_NAME", ""), on=today, reader=user.name,
         role=user.role.replace("_", " "),
         scope="the whole trust" if whole_trust else ", ".join(names.values()) or "no school",
-        report=report, breaches=_breaches(session, report["breaches"], names),
+        report=report, kpis=kpis.boards(session, user), breaches=_breaches(session, report["breaches"], names),
         stopped=_stopped(session, user),
         capacity=_capacity(session, user, today, report, names, whole_trust),
         self_evaluations=_self_evaluations(session, user, names, whole_trust))
@@ -157,15 +171,56 @@ def _self_evaluations(session, user, names, whole_trust):
 
 # --- the PDF ------------------------------------------------------------------------------
 
+#: A sparkline's drawing box, in SVG units.
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 200, 64, 3
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A school's XmR chart of a KPI drawn small, on the KPI's shared scale, in SVG units:
+    ``line`` the points (a polyline), ``segments`` ``(x1, x2, mean, ucl, lcl)`` each (a y,
+    or None), ``target`` a y or None, ``last`` the latest point's ``(x, y)``."""
+
+    line: str
+    segments: list
+    target: float | None
+    last: tuple
+
+
+def sparkline(chart, scale, target=None):
+    """The ``Sparkline`` of ``chart`` (a ``measures.MeasureChart``) on ``scale``
+    (``kpis.shared_scale``: first date, last date, lowest, highest); None without points."""
+    if scale is None or not chart.points:
+        return None
+    first, last, low, high = scale
+    days, span = max((last - first).days, 1), (high - low) or 1.0
+    inner_w, inner_h = SPARK_WIDTH - 2 * SPARK_PAD, SPARK_HEIGHT - 2 * SPARK_PAD
+
+    def x(on):
+        return round(SPARK_PAD + (on - first).days / days * inner_w, 1)
+
+    def y(value):
+        return None if value is None else round(SPARK_PAD + (high - value) / span * inner_h, 1)
+
+    points = chart.points
+    segments = [(x(seg.chart.points[0].on), x(seg.chart.points[-1].on), y(seg.chart.mean),
+                 y(seg.chart.ucl), y(seg.chart.lcl)) for seg in chart.segments if seg.chart.points]
+    return Sparkline(" ".join(f"{x(p.on)},{y(p.value)}" for p in points), segments, y(target),
+                     (x(points[-1].on), y(points[-1].value)))
+
+
 class LocalFiles(URLFetcher):
-    """Opens the app's static files and nothing else: no http(s), no file outside them."""
+    """Opens the app's static files and the pack's own drawings (``data:`` URLs) and nothing
+    else: no http(s), no file outside the static folder."""
 
     def __init__(self, root):
-        super().__init__(allowed_protocols={"file"})
+        super().__init__(allowed_protocols={"file", "data"})
         self.root = Path(os.path.normpath(root))
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
         # normpath folds "..", so no path climbs out of the folder.
         path = Path(os.path.normpath(unquote(parts.path))) if parts.scheme == "file" else None
         if path is None or not path.is_relative_to(self.root):
@@ -186,9 +241,37 @@ def disposition(pack):
     return f'attachment; filename="{filename(pack)}"'
 
 
+_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title>", re.S)
+_CLASS = re.compile(r'\bclass="([^"]*)"')
+
+
+def svg_images(html):
+    """``html`` with each inline ``<svg>`` (drawn with presentation attributes, needing no
+    stylesheet) replaced by an ``<img>`` of it, a data: URL, with the drawing's classes and
+    its ``<title>`` as alt text."""
+    def image(match):
+        svg = match.group(0)
+        opening = _SVG_OPEN.match(svg).group(0)
+        if "xmlns=" not in opening:
+            svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
+        title, classes = _TITLE.search(svg), _CLASS.search(opening)
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return (f'<img class="{escape(classes.group(1)) if classes else ""}" '
+                f'alt="{escape(Markup(title.group(1)).unescape()) if title else ""}" '
+                f'src="data:image/svg+xml;base64,{data}">')
+    return Markup(_SVG.sub(image, str(html)))
+
+
+def render_html(pack):
+    """The pack as the HTML WeasyPrint lays out. Needs an app context."""
+    return render_template("board_pack/pack.html", pack=pack, sparkline=sparkline,
+                           spark=(SPARK_WIDTH, SPARK_HEIGHT), svg_images=svg_images)
+
+
 def render_pdf(pack):
     """The pack as PDF bytes. Needs an app context (the templates and static files)."""
-    html = render_template("board_pack/pack.html", pack=pack)
     static = Path(current_app.static_folder)
-    return HTML(string=html, base_url=static.as_uri() + "/",
+    return HTML(string=render_html(pack), base_url=static.as_uri() + "/",
                 url_fetcher=LocalFiles(static)).write_pdf()
