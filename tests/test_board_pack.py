@@ -79,8 +79,12 @@ def _pdf(body):
 
 @pytest.fixture(scope="module")
 def admin_pack(world):
-    """The admin's pack, downloaded from the page."""
-    return _download(world, world.admin)
+    """The admin's pack, fetched from the API."""
+    client = world.app.test_client()
+    token = client.post("/api/v1/tokens", json={"email": world.admin.email,
+                                                "password": PASSWORD}).get_json()["token"]
+    response = client.get("/api/v1/board-pack.pdf", headers={"Authorization": f"Bearer {token}"})
+    return response, *_pdf(response.data)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +100,7 @@ def _download(world, user):
     return response, *_pdf(response.data)
 
 
-def test_the_pack_comes_as_a_pdf_attachment_named_by_date(world, admin_pack):
+def test_api_sends_the_pack_as_a_pdf_attachment_named_by_date(world, admin_pack):
     response, reader, _ = admin_pack
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -160,6 +164,18 @@ def test_one_school_readers_pack_holds_only_their_school(world, lead_pack):
     assert "1.0 schools able to give support" in text
     # The trust's own self-evaluation, and the school's (none yet).
     assert "No self-evaluation recorded yet." in text
+
+
+def test_the_api_refuses_a_caller_with_no_token(world):
+    response = world.app.test_client().get("/api/v1/board-pack.pdf")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"]
+
+
+def test_the_api_describes_the_pack_as_a_pdf_file(world):
+    spec = world.app.test_client().get("/api/v1/openapi.json").get_json()
+    ok = spec["paths"]["/api/v1/board-pack.pdf"]["get"]["responses"]["200"]
+    assert ok["content"]["application/pdf"]["schema"] == {"type": "string", "format": "binary"}
 
 
 def test_the_page_sends_a_signed_out_visitor_to_sign_in(world):

@@ -271,6 +271,8 @@ API = [
     Row("GET", "/api/v1/exports/initiatives.xlsx", every(200)),
     Row("GET", "/api/v1/exports/schools.csv", every(200)),
     Row("GET", "/api/v1/exports/schools.xlsx", every(200)),
+    # the board pack: every reader gets one, holding only the schools they can see
+    Row("GET", "/api/v1/board-pack.pdf", every(200)),
     # capacity: the central team manages experts and allocations
     Row("GET", "/api/v1/experts", every(200)),
     Row("POST", "/api/v1/experts", (201, 201, 403, 403, 403), body=lambda w, ids: {

@@ -38,6 +38,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from tracker import capacity, dashboard, kpis, permissions, policy, reviews, self_evaluation
+from tracker.exports import ExportFile
 from tracker.models import Initiative
 
 #: The pack's sections in order: (anchor, heading). The contents list and each heading
@@ -236,9 +237,6 @@ def filename(pack):
     return f"board-pack-{pack.on.isoformat()}.pdf"
 
 
-def disposition(pack):
-    """The ``Content-Disposition`` a download of the pack is sent with."""
-    return f'attachment; filename="{filename(pack)}"'
 
 
 _SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
@@ -268,6 +266,11 @@ def render_html(pack):
     """The pack as the HTML WeasyPrint lays out. Needs an app context."""
     return render_template("board_pack/pack.html", pack=pack, sparkline=sparkline,
                            spark=(SPARK_WIDTH, SPARK_HEIGHT), svg_images=svg_images)
+
+
+def pdf_file(pack):
+    """The pack as a file to send (``exports.ExportFile``, as the CSV and Excel exports)."""
+    return ExportFile(render_pdf(pack), PDF_MIMETYPE, filename(pack))
 
 
 def render_pdf(pack):

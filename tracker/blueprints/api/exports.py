@@ -6,7 +6,7 @@ up to ``exports.MAX_ROWS``), ``/exports/schools.*`` the dashboard's school rows 
 """
 from flask import Response
 
-from tracker import clock, exports
+from tracker import board_pack, clock, exports
 from tracker.blueprints.api.common import Blueprint, current
 from tracker.blueprints.api.dashboard import DashboardFilters
 from tracker.blueprints.api.initiatives import InitiativeFilters
@@ -77,3 +77,14 @@ def export_schools_xlsx(filters):
 
 
 # --- the board pack (below) ---------------------------------------------------------------
+
+@blp.route("/board-pack.pdf", methods=["GET"])
+@blp.response(200, _BINARY, content_type=board_pack.PDF_MIMETYPE,
+              description="The board pack as a PDF")
+def get_board_pack():
+    """The board pack for the schools you can see: the school comparison, the trust KPIs
+    across the schools with their Making Data Count icons, policy breaches, the stopped
+    register, the capacity summary, coverage and the latest self-evaluation, with a contents
+    list and numbered pages. A large trust's takes several seconds."""
+    pack = board_pack.board_pack(db.session, current(), clock.today())
+    return download(board_pack.pdf_file(pack))
