@@ -234,6 +234,12 @@ def history(session, user, school_id=None):
 
 # --- writing ------------------------------------------------------------------------------
 
+def who_rates(school_id=None):
+    """Who may record a round of ``school_id`` (None: the trust's own), in a sentence."""
+    return ("Only an admin or the central team can rate the trust." if school_id is None
+            else "Only the school's lead or an admin can rate this school.")
+
+
 def _missing_message(pillar):
     return f"Rate {PILLAR_LABELS[pillar]}: choose from 1 (not yet in place) to 4 (embedded)."
 
@@ -285,8 +291,7 @@ def record_round(session, actor, *, on, school_id=None, ratings):
             raise Invalid("Unknown school.", fields={"school_id": [
                 "No school with this id that you can see."]}) from None
     if not permissions.may_self_evaluate(actor, school_id):
-        raise Forbidden("Only an admin or the central team can rate the trust." if school_id is None
-                        else "Only the school's lead or an admin can rate this school.")
+        raise Forbidden(who_rates(school_id))
     problems = {}
     if on is None:
         problems["on"] = ["Say on which date the pillars were rated."]
@@ -326,4 +331,4 @@ def _listed(names):
 
 
 __all__ = ["GUIDE", "MAX_EVIDENCE", "RATING_LABELS", "RoundIncomplete", "change_words",
-           "get_round", "history", "latest_with_previous", "record_round", "rounds"]
+           "get_round", "history", "latest_with_previous", "record_round", "rounds", "who_rates"]

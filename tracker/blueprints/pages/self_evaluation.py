@@ -116,9 +116,11 @@ def _page_url(endpoint, school_id):
 def self_evaluation_page(school_id):
     """The latest round beside the previous one, each pillar over time, and the help."""
     user, session = me(), db.session
-    if school_id is None and request.args.get("school_id"):
-        chosen = whole_number(request.args["school_id"])  # the school selector (a GET form)
-        return redirect(_page_url("pages.self_evaluation_page", chosen)) if chosen else abort(404)
+    if school_id is None and request.args.get("school_id"):  # the school selector (a GET form)
+        chosen = whole_number(request.args["school_id"])
+        if chosen is None:
+            abort(404)
+        return redirect(_page_url("pages.self_evaluation_page", chosen))
     school = or_abort(schools.get_school, session, user, school_id) if school_id else None
     comparison = self_evaluation.latest_with_previous(session, user, school_id)
     today = clock.today()
@@ -139,8 +141,7 @@ def record_self_evaluation(school_id):
     user, session = me(), db.session
     school = or_abort(schools.get_school, session, user, school_id) if school_id else None
     if not permissions.may_self_evaluate(user, school_id):
-        abort(403, description="Only an admin or the central team rate the trust; a school is "
-                               "rated by its school lead or an admin.")
+        abort(403, description=self_evaluation.who_rates(school_id))
     form = RoundForm()
     latest = self_evaluation.latest_with_previous(session, user, school_id)
     if request.method == "GET":
@@ -158,7 +159,8 @@ def record_self_evaluation(school_id):
     return render_template(
         "pages/self_evaluation_form.html", form=form, school=school, latest=latest["latest"],
         guide=self_evaluation.GUIDE, pillars=PILLARS, pillar_labels=PILLAR_LABELS,
-        rating_labels=self_evaluation.RATING_LABELS, back_url=_page_url("pages.self_evaluation_page", school_id),
+        rating_labels=self_evaluation.RATING_LABELS,
+        back_url=_page_url("pages.self_evaluation_page", school_id),
     ), 422 if request.method == "POST" else 200
 
 
@@ -175,6 +177,7 @@ def _show_round_errors(form, error, sent):
     def add(field, messages):
         field.errors = list(field.errors) + list(messages)
 
+    placed = bool(error.missing)
     for missing in error.missing or ():
         add(form.rating(missing["code"]), [missing["message"]])
     for path, messages in (error.fields or {}).items():
@@ -185,4 +188,7 @@ def _show_round_errors(form, error, sent):
             pillar = sent[int(parts[1])]["pillar"]
             add(form.evidence(pillar) if parts[2] == "evidence" else form.rating(pillar), messages)
         else:
-            flash(error.message, "error")
+            continue
+        placed = True
+    if not placed:
+        flash(error.message, "error")
