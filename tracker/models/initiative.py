@@ -28,6 +28,15 @@ PILLAR_LABELS = {
 HELIX_COMPONENTS = ("set_quality_goals", "align_strategy", "use_evidence", "evaluate_insights",
                     "develop_expertise", "empower_horizontal", "connect", "grow_culture",
                     "adopt_cycle", "leverage_capacity", "anticipate_adapt", "deimplement")
+#: The twelve helix components in a person's words (pages, coverage and the board pack).
+HELIX_LABELS = {
+    "set_quality_goals": "Set quality goals", "align_strategy": "Align strategy",
+    "use_evidence": "Use evidence", "evaluate_insights": "Evaluate insights",
+    "develop_expertise": "Develop expertise", "empower_horizontal": "Empower horizontal improvement",
+    "connect": "Connect", "grow_culture": "Grow culture and leadership",
+    "adopt_cycle": "Adopt a cycle", "leverage_capacity": "Leverage capacity",
+    "anticipate_adapt": "Anticipate and adapt", "deimplement": "De-implement",
+}
 SCOPES = ("school", "schools", "trust")
 
 initiative_schools = Table(

@@ -3,6 +3,7 @@ from marshmallow import fields
 from tracker import dashboard
 from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import Choice, StrictSchema, current
+from tracker.blueprints.api.measures import LatestOut
 from tracker.clock import today
 from tracker.extensions import db
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS
@@ -27,14 +28,9 @@ class DashboardFilters(StrictSchema):
     phase = Choice(PHASES, metadata={"description": "Only initiatives in this phase"})
 
 
-class Latest(StrictSchema):
-    on = fields.Date()
-    value = fields.Float()
-
-
 class SchoolKpi(StrictSchema):
     measure_id = fields.Integer()
-    latest = fields.Nested(Latest, allow_none=True, metadata={
+    latest = fields.Nested(LatestOut, allow_none=True, metadata={
         "description": "The school's latest point, null without one"})
     variation = fields.String(allow_none=True, metadata={
         "description": "improvement|concern|common_cause; null under 12 points"})

@@ -4,9 +4,8 @@ from flask import render_template
 from tracker import coverage, permissions
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import me
-from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS
 from tracker.extensions import db
-from tracker.models.initiative import PILLARS
+from tracker.models.initiative import HELIX_LABELS, PILLAR_LABELS, PILLARS
 
 
 @bp.route("/coverage")

@@ -4,11 +4,10 @@ from flask import render_template, request
 from tracker import dashboard
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import me
-from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS
 from tracker.clock import today
 from tracker.errors import Invalid
 from tracker.extensions import db
-from tracker.models.initiative import PHASES
+from tracker.models.initiative import HELIX_LABELS, PHASES, PILLAR_LABELS
 
 
 @bp.route("/dashboard")

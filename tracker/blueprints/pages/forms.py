@@ -9,16 +9,8 @@ from wtforms import (DateField, HiddenField, IntegerField, SelectChoice, SelectF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker import clock, schools
-from tracker.models.initiative import HELIX_COMPONENTS, PILLAR_LABELS, PILLARS  # noqa: F401 (re-exported)
-
-HELIX_LABELS = {
-    "set_quality_goals": "Set quality goals", "align_strategy": "Align strategy",
-    "use_evidence": "Use evidence", "evaluate_insights": "Evaluate insights",
-    "develop_expertise": "Develop expertise", "empower_horizontal": "Empower horizontal improvement",
-    "connect": "Connect", "grow_culture": "Grow culture and leadership",
-    "adopt_cycle": "Adopt a cycle", "leverage_capacity": "Leverage capacity",
-    "anticipate_adapt": "Anticipate and adapt", "deimplement": "De-implement",
-}
+from tracker.models.initiative import (HELIX_COMPONENTS, HELIX_LABELS, PILLAR_LABELS,  # noqa: F401
+                                       PILLARS)  # (re-exported)
 
 
 #: WTForms' own messages, in the product's words. Keys are WTForms' message ids (singular
