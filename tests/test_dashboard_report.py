@@ -353,3 +353,6 @@ def test_the_initiative_list_filters_by_what_needs_attention_and_by_no_rag(make,
     html = page.get_data(as_text=True)
     assert "Stuck" in html and "Late" not in html
     assert '<option value="stuck_pdsa_cycles" selected>' in html
+    unrated = login_as(make.user("admin")).get(f"/initiatives?school_id={school.id}&rag=none")
+    assert '<option value="none" selected>No RAG yet</option>' in unrated.get_data(as_text=True)
+    assert "Quiet" in unrated.get_data(as_text=True) and "Late" not in unrated.get_data(as_text=True)
