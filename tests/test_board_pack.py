@@ -144,7 +144,8 @@ def test_whole_trust_pack_holds_every_school_and_section(admin_pack):
     for found in ("Ashdown Primary", "Bramley Academy", "Ashdown homework stopped",
                   "Bramley homework stopped", "Over its limit", "Erin Expert",
                   "Established", "up 1", "Attendance", "Common cause variation",
-                  "Hit and miss the target", "Latest 93% on"):
+                  "Hit and miss the target", "Latest 93% on",
+                  "The whole trust", "Collective commitment"):
         assert found in text, found
     assert "Golden rule (the whole trust): 1.0 schools able to give support" in text
 

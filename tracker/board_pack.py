@@ -2,7 +2,7 @@
 
 ``board_pack(session, user, today)`` gathers what the pack prints as plain data, asking the
 domain modules the pages ask (``dashboard.school_report``, ``kpis.boards``,
-``policy.breaches``, ``reviews.stopped``, ``capacity``, ``self_evaluation``);
+``policy.breaches``, ``reviews.stopped``, ``capacity``, ``coverage``, ``self_evaluation``);
 ``render_pdf(pack)`` lays it out from
 ``templates/board_pack/`` with WeasyPrint.
 
@@ -37,9 +37,11 @@ from sqlalchemy.orm import selectinload
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from tracker import capacity, dashboard, kpis, permissions, policy, reviews, self_evaluation
+from tracker import (capacity, coverage, dashboard, kpis, permissions, policy, reviews,
+                     self_evaluation)
 from tracker.exports import ExportFile
 from tracker.models import Initiative
+from tracker.models.initiative import HELIX_LABELS, PILLAR_LABELS, PILLARS
 
 #: The pack's sections in order: (anchor, heading). The contents list and each heading
 #: are drawn from this one table.
@@ -49,6 +51,7 @@ SECTIONS = (
     ("breaches", "One in, one out: breaches"),
     ("stopped", "Stopped register"),
     ("capacity", "Capacity summary"),
+    ("coverage", "Coverage of the pillars and the triple helix"),
     ("self_evaluation", "Self-evaluation against the seven pillars"),
 )
 BREACH_KINDS = {"over_limit": "Over its limit", "out_overdue": "Out overdue"}
@@ -111,6 +114,9 @@ class BoardPack:
     breaches: list
     stopped: list
     capacity: CapacitySummary
+    #: ``coverage.coverage_grid``: active initiatives per pillar and helix component, in all
+    #: the reader's schools and in each.
+    coverage: dict
     #: ``[(whose, self_evaluation.latest_with_previous(...))]``: the trust's own round, then
     #: (for a reader of some schools) each of their schools' own.
     self_evaluations: list
@@ -136,6 +142,7 @@ def board_pack(session, user, today):
         kpis=kpis.boards(session, user), breaches=_breaches(session, report["breaches"], names),
         stopped=_stopped(session, user),
         capacity=_capacity(session, user, today, report, names, whole_trust),
+        coverage=coverage.coverage_grid(session, user),
         self_evaluations=_self_evaluations(session, user, names, whole_trust))
 
 
@@ -279,7 +286,9 @@ def svg_images(html):
 def render_html(pack):
     """The pack as the HTML WeasyPrint lays out. Needs an app context."""
     return render_template("board_pack/pack.html", pack=pack, sparkline=sparkline,
-                           spark=(SPARK_WIDTH, SPARK_HEIGHT), svg_images=svg_images)
+                           spark=(SPARK_WIDTH, SPARK_HEIGHT), svg_images=svg_images,
+                           pillars=PILLARS, pillar_labels=PILLAR_LABELS,
+                           strands=coverage.HELIX_STRANDS, helix_labels=HELIX_LABELS)
 
 
 def pdf_file(pack):
