@@ -34,8 +34,6 @@ OPENAPI = "/api/v1/openapi.json"
 EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 6}
 #: Scenarios of the stateful phase, each a chain of up to STEPS calls.
 SCENARIOS, STEPS = 25, 6
-#: The whole fuzz of one database stays inside this (measured: see the report).
-TIME_BUDGET_SECONDS = 150
 #: Answers without a token, by design (API.md).
 PUBLIC = {("POST", "/api/v1/tokens"), ("GET", "/api/v1/openapi.json")}
 #: What webargs answers when a body breaks the schema itself. A request the document calls
@@ -166,17 +164,16 @@ def _fuzz_all(api_schema, demo_admin, subtests, mode):
                 pytest.fail(_report(operation.label, error), pytrace=False)
     elapsed = time.monotonic() - started
     print(f"\n{mode.value}: fuzzed {len(operations)} operations x {EXAMPLES[mode]} examples in {elapsed:.1f}s")
-    return elapsed
 
 
 def test_valid_requests_to_every_endpoint_are_answered_as_the_document_says(
         api_schema, demo_admin, subtests):
-    assert _fuzz_all(api_schema, demo_admin, subtests, GenerationMode.POSITIVE) < TIME_BUDGET_SECONDS / 3
+    _fuzz_all(api_schema, demo_admin, subtests, GenerationMode.POSITIVE)
 
 
 def test_invalid_requests_to_every_endpoint_are_refused_with_a_4xx_the_document_describes(
         api_schema, demo_admin, subtests):
-    assert _fuzz_all(api_schema, demo_admin, subtests, GenerationMode.NEGATIVE) < TIME_BUDGET_SECONDS / 3
+    _fuzz_all(api_schema, demo_admin, subtests, GenerationMode.NEGATIVE)
 
 
 def test_chains_of_calls_keep_every_promise_of_the_document(api_schema, demo_admin):
@@ -226,7 +223,6 @@ def test_chains_of_calls_keep_every_promise_of_the_document(api_schema, demo_adm
     print(f"\nstateful: {SCENARIOS} scenarios, {len(calls)} calls to {len(set(calls))} operations "
           f"in {elapsed:.1f}s")
     assert len(set(calls)) >= 10, "the links between operations were lost from the document"
-    assert elapsed < TIME_BUDGET_SECONDS / 3
 
 
 def _report(label, error):
