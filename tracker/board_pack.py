@@ -24,9 +24,13 @@ every drawing as an image (``svg_images``), which skips the document's cascade p
 import base64
 import os
 import re
+import threading
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -296,8 +300,34 @@ def pdf_file(pack):
     return ExportFile(render_pdf(pack), PDF_MIMETYPE, filename(pack))
 
 
+#: WeasyPrint lays packs out in a process of its own (started at the first pack, then kept),
+#: so the seconds a large trust's pack takes do not hold the interpreter this web worker's
+#: other requests share. One pack at a time per worker; another waits its turn.
+_layout = None
+_layout_lock = threading.Lock()
+
+
+def _layout_process():
+    global _layout
+    with _layout_lock:
+        if _layout is None:
+            _layout = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        return _layout
+
+
+def write_pdf(html, static_folder):
+    """WeasyPrint's part (run in the layout process): ``html`` laid out as PDF bytes, with
+    ``static_folder`` the only files it may open."""
+    return HTML(string=html, base_url=Path(static_folder).as_uri() + "/",
+                url_fetcher=LocalFiles(static_folder)).write_pdf()
+
+
 def render_pdf(pack):
     """The pack as PDF bytes. Needs an app context (the templates and static files)."""
-    static = Path(current_app.static_folder)
-    return HTML(string=render_html(pack), base_url=static.as_uri() + "/",
-                url_fetcher=LocalFiles(static)).write_pdf()
+    global _layout
+    html = render_html(pack)
+    try:
+        return _layout_process().submit(write_pdf, html, current_app.static_folder).result()
+    except BrokenProcessPool:
+        _layout = None  # the layout process died (killed, out of memory): start anew next time
+        raise
