@@ -12,7 +12,7 @@ import pypdf
 import pytest
 
 from tests.conftest import PASSWORD, Factory, _empty_all_tables
-from tracker import board_pack, clock, self_evaluation
+from tracker import board_pack, clock, pdf, self_evaluation
 from tracker import models as m
 from tracker.extensions import db
 from tracker.models.initiative import PILLARS
@@ -186,7 +186,7 @@ def test_the_page_sends_a_signed_out_visitor_to_sign_in(world):
 
 def test_the_renderer_opens_only_the_apps_static_files(world):
     static = Path(world.app.static_folder)
-    fetch = board_pack.LocalFiles(static).fetch
+    fetch = pdf.LocalFiles(static).fetch
     response = fetch((static / "board_pack.css").as_uri())
     assert b"@page" in response.read()
     response.close()

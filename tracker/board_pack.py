@@ -12,8 +12,8 @@ status and names none, as on the dashboard) and, for readers of the whole trust 
 experts over their days (planning experts' time is the central team's, as the planner is).
 
 Rendering never reaches the network: the only files WeasyPrint may open are the app's
-static files and its own drawings (``LocalFiles``), so nothing a record holds can make the
-server fetch a URL.
+static files and the pack's own drawings (``tracker.pdf.LocalFiles``), so nothing a record
+holds can make the server fetch a URL.
 
 Speed: a 120-school trust with three KPIs has 360 small multiples. Drawn as the KPI page
 draws them (axes, labels, a marker per point: some 80 shapes each) WeasyPrint needs half a
@@ -22,30 +22,27 @@ limits of each segment, the target; the scale is printed once per KPI) and hands
 every drawing as an image (``svg_images``), which skips the document's cascade per shape.
 """
 import base64
-import os
 import re
-import threading
+import subprocess
+import sys
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from multiprocessing import get_context
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from tracker import (capacity, coverage, dashboard, kpis, permissions, policy, reviews,
                      self_evaluation)
 from tracker.exports import ExportFile
 from tracker.models import Initiative
 from tracker.models.initiative import HELIX_LABELS, PILLAR_LABELS, PILLARS
+
+#: Where ``python -m tracker.pdf`` finds the package.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: The pack's sections in order: (anchor, heading). The contents list and each heading
 #: are drawn from this one table.
@@ -235,25 +232,6 @@ def sparkline(chart, scale, target=None):
                      (x(points[-1].on), y(points[-1].value)))
 
 
-class LocalFiles(URLFetcher):
-    """Opens the app's static files and the pack's own drawings (``data:`` URLs) and nothing
-    else: no http(s), no file outside the static folder."""
-
-    def __init__(self, root):
-        super().__init__(allowed_protocols={"file", "data"})
-        self.root = Path(os.path.normpath(root))
-
-    def fetch(self, url, headers=None):
-        parts = urlsplit(url)
-        if parts.scheme == "data":
-            return super().fetch(url, headers)
-        # normpath folds "..", so no path climbs out of the folder.
-        path = Path(os.path.normpath(unquote(parts.path))) if parts.scheme == "file" else None
-        if path is None or not path.is_relative_to(self.root):
-            raise ValueError(f"The board pack opens only the app's own files, not {url}")
-        return super().fetch(url, headers)
-
-
 PDF_MIMETYPE = "application/pdf"
 
 
@@ -300,34 +278,23 @@ def pdf_file(pack):
     return ExportFile(render_pdf(pack), PDF_MIMETYPE, filename(pack))
 
 
-#: WeasyPrint lays packs out in a process of its own (started at the first pack, then kept),
-#: so the seconds a large trust's pack takes do not hold the interpreter this web worker's
-#: other requests share. One pack at a time per worker; another waits its turn.
-_layout = None
-_layout_lock = threading.Lock()
+#: Seconds a pack may take to lay out before the request gives up (a 120-school trust's takes
+#: about 12 s of CPU; see bench/bench_board_pack.py).
+LAYOUT_TIMEOUT = 120
 
 
-def _layout_process():
-    global _layout
-    with _layout_lock:
-        if _layout is None:
-            _layout = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-        return _layout
-
-
-def write_pdf(html, static_folder):
-    """WeasyPrint's part (run in the layout process): ``html`` laid out as PDF bytes, with
-    ``static_folder`` the only files it may open."""
-    return HTML(string=html, base_url=Path(static_folder).as_uri() + "/",
-                url_fetcher=LocalFiles(static_folder)).write_pdf()
+class LayoutFailed(RuntimeError):
+    """WeasyPrint's process ended without a PDF (its error is the message)."""
 
 
 def render_pdf(pack):
-    """The pack as PDF bytes. Needs an app context (the templates and static files)."""
-    global _layout
-    html = render_html(pack)
-    try:
-        return _layout_process().submit(write_pdf, html, current_app.static_folder).result()
-    except BrokenProcessPool:
-        _layout = None  # the layout process died (killed, out of memory): start anew next time
-        raise
+    """The pack as PDF bytes, laid out by WeasyPrint in a process of its own (``tracker.pdf``),
+    so the seconds it takes do not hold the interpreter this web worker's other requests
+    share. Needs an app context (the templates and static files)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker.pdf", current_app.static_folder],
+        input=render_html(pack).encode("utf-8"), capture_output=True, timeout=LAYOUT_TIMEOUT,
+        cwd=PROJECT_ROOT, check=False)
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
+        raise LayoutFailed(done.stderr.decode("utf-8", "replace")[-2000:])
+    return done.stdout

@@ -25,7 +25,7 @@ ROLES = ("admin", "central_team", "school_lead", "project_lead", "viewer")
 DEMO_PEOPLE = {"admin": "admin", "central_team": "central", "school_lead": "head.northfield",
                "project_lead": "lead.reading", "viewer": "viewer.millbrook"}
 #: Paths that are not pages: files to download, and the reset link (a redirect once used).
-NOT_PAGES = re.compile(r"^/(api/|static/)|\.(csv|xlsx)$|/export$|^/reset/")
+NOT_PAGES = re.compile(r"^/(api/|static/)|\.(csv|xlsx|pdf)$|/export$|^/reset/")
 
 
 def _by_initiative(model, visible, owned_first):
