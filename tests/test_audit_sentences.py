@@ -10,7 +10,8 @@ NAMES = Names(
             ("initiatives", 8): "Reading for pleasure", ("initiatives", 9): "Homework club",
             ("milestones", 3): "Plan the launch", ("measures", 4): "Attendance",
             ("schools", 5): "Hill Primary", ("schools", 6): "Vale Academy",
-            ("experts", 7): "Dee Coach", ("api_tokens", 11): "laptop"},
+            ("experts", 7): "Dee Coach", ("api_tokens", 11): "laptop",
+            ("measures", 40): "Attendance %", ("self_evaluations", 3): "2026-11-30"},
     parents={("milestones", 3): ("initiatives", 8), ("measures", 4): ("initiatives", 8),
              ("api_tokens", 11): ("users", ANN)})
 
@@ -50,6 +51,11 @@ SENTENCES = [
     (entry("create", "transitions", 14, {"initiative_id": [None, 8], "from_phase": [None, "explore"],
                                          "to_phase": [None, "prepare"]}),
      "Ann Lee moved the initiative Reading for pleasure from “explore” to “prepare”"),
+    (entry("create", "measures", 40, {"name": [None, "Attendance %"], "initiative_id": [None, None]}),
+     "Ann Lee created the measure Attendance %"),  # a trust KPI belongs to no initiative
+    (entry("create", "self_evaluation_ratings", 21, {"pillar": [None, "vision"], "rating": [None, 3],
+                                                     "self_evaluation_id": [None, 3]}),
+     "Ann Lee added the pillar rating “vision” to the self-evaluation “2026-11-30”"),
     (entry("create", "initiatives", 8, {"title": [None, "Reading for pleasure"]}),
      "Ann Lee created the initiative Reading for pleasure"),
     (entry("update", "schools", 5, {"max_active_initiatives": [None, 3]}),

@@ -17,8 +17,8 @@ from sqlalchemy import String, cast, literal, null, select, union_all
 
 from tracker.models import (Allocation, ApiToken, DeimplementationReview, Expert, Initiative,
                             Measure, MeasurePoint, MeasureRebase, Milestone, PasswordReset,
-                            PdsaCycle, School, Transition, TrustPolicy, Unavailability, Update,
-                            User)
+                            PdsaCycle, School, SelfEvaluation, SelfEvaluationRating, Transition,
+                            TrustPolicy, Unavailability, Update, User)
 
 #: Longest value quoted in a sentence; the CSV export keeps the whole of it.
 LONGEST_VALUE = 80
@@ -50,6 +50,9 @@ KINDS = {
     "api_tokens": Kind("API token", ApiToken, "name", "user_id"),
     "password_resets": Kind("password-reset link", PasswordReset, None, "user_id"),
     "trust_policy": Kind("trust policy", TrustPolicy),
+    "self_evaluations": Kind("self-evaluation", SelfEvaluation, "on"),
+    "self_evaluation_ratings": Kind("pillar rating", SelfEvaluationRating, "pillar",
+                                    "self_evaluation_id"),
 }
 
 #: Columns that hold the id of another record, and that record's type.
@@ -58,7 +61,7 @@ REFERENCES = {
     "expert_id": "experts", "school_id": "schools", "home_school_id": "schools",
     "user_id": "users", "owner_id": "users", "author_id": "users", "reviewer_id": "users",
     "decided_by_id": "users", "issued_by_id": "users", "created_by_id": "users",
-    "parent_id": "pdsa_cycles",
+    "parent_id": "pdsa_cycles", "self_evaluation_id": "self_evaluations",
 }
 #: Relationship lists logged as lists of ids.
 LIST_REFERENCES = {"schools": "schools"}
@@ -251,7 +254,9 @@ def _created(w):
         return [w.actor(), Part(" moved "), *w.record("initiatives", w.detail("initiative_id")),
                 Part(" from "), w.value("phase", w.detail("from_phase")), Part(" to "),
                 w.value("phase", w.detail("to_phase"))]
-    if kind is not None and kind.parent and w.entry.record_type != "api_tokens":
+    # A trust KPI is a measure with no initiative: it is added to nothing.
+    if (kind is not None and kind.parent and w.entry.record_type != "api_tokens"
+            and isinstance(w.detail(kind.parent), int)):
         parent = (REFERENCES[kind.parent], w.detail(kind.parent))
         own = w.record(parent=False)
         return [w.actor(), Part(" added "), *own, *_created_details(w), Part(" to "),
