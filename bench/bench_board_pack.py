@@ -10,9 +10,9 @@ and two rounds of the trust's self-evaluation, so every section of the pack has 
 
 Times, for an admin (the whole trust) and a school lead (one school): gathering the pack
 (``board_pack``, with its SQL statements) and laying out the PDF (``render_pdf``), with the
-PDF's pages and size. Then the cost to others: a request for the dashboard page, alone and
-while a pack is being laid out in another thread of the same process (a gunicorn worker's
-threads share one interpreter).
+PDF's pages and size (laying out includes starting ``python -m tracker.pdf``, about a second).
+Then the cost to others: a request for the dashboard page, alone and while another thread of
+the same process (a gunicorn worker's threads share one interpreter) makes a pack.
 """
 import io
 import os
@@ -104,8 +104,8 @@ def dashboard_meanwhile(app):
     time.sleep(0.5)
     during, _, _ = timed(lambda: client.get("/dashboard"), 3)
     worker.join()
-    print(f"dashboard page: {alone * 1000:.0f} ms alone, {during * 1000:.0f} ms while a pack is "
-          "laid out in another thread of the same process")
+    print(f"dashboard page: {alone * 1000:.0f} ms alone, {during * 1000:.0f} ms while another "
+          "thread of the same process makes a pack")
 
 
 def main():

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pypdf
+import sqlalchemy as sa
 import pytest
 
 from tests.conftest import PASSWORD, Factory, _empty_all_tables
@@ -194,3 +195,25 @@ def test_the_renderer_opens_only_the_apps_static_files(world):
                 (static / ".." / "config.py").as_uri(), "file:///etc/passwd"):
         with pytest.raises(ValueError):
             fetch(url)
+
+
+def test_gathering_the_pack_asks_as_many_queries_for_more_schools(world):
+    """Run last: it adds schools to the module's world."""
+    def queries():
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            board_pack.board_pack(db.session, world.admin, world.today)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    before = queries()
+    make = Factory()
+    for n in range(3):
+        school = make.school(name=f"Extra School {n}", urn=f"X{n}")
+        make.initiative(schools=[school], owner=world.admin, title=f"Extra {n}", phase="deliver")
+        make.initiative(schools=[school], owner=world.admin, title=f"Extra stopped {n}",
+                        status="deimplemented", ended_on=world.today)
+    assert queries() == before
