@@ -105,8 +105,8 @@ class BoardPack:
     #: "the whole trust" or the names of the reader's schools.
     scope: str
     report: dict
-    #: The school comparison's columns, ``[(key, heading, type)]`` (``dashboard.columns_of``
-    #: less the URN and the KPIs, which have their own section), and its rows
+    #: The school comparison's columns, ``[(key, heading, type)]`` (``dashboard.SCHOOL_COLUMNS``
+    #: less the URN; the KPIs have their own section), and its rows
     #: (``dashboard.flat_rows``, each with the report row's ``heat``).
     columns: list
     rows: list
@@ -137,7 +137,7 @@ def board_pack(session, user, today):
         trust_name=current_app.config.get("TRUST_NAME", ""), on=today, reader=user.name,
         role=user.role.replace("_", " "),
         scope="the whole trust" if whole_trust else ", ".join(names.values()) or "no school",
-        report=report, columns=_columns(report), rows=[
+        report=report, columns=_columns(), rows=[
             {**flat, "heat": row["heat"]}
             for flat, row in zip(dashboard.flat_rows(report), report["schools"])],
         kpis=kpis.boards(session, user), breaches=_breaches(session, report["breaches"], names),
@@ -147,10 +147,9 @@ def board_pack(session, user, today):
         self_evaluations=_self_evaluations(session, user, names, whole_trust))
 
 
-def _columns(report):
-    kpi_keys = {f"kpi_{kpi['measure_id']}" for kpi in report.get("trust_kpis", [])}
-    return [(key, heading, kind) for key, heading, kind in dashboard.columns_of(report)
-            if key != "urn" and key.rsplit("_", 1)[0] not in kpi_keys]
+def _columns():
+    return [(key, heading, dashboard.COLUMN_TYPES[key])
+            for key, heading in dashboard.SCHOOL_COLUMNS if key != "urn"]
 
 
 def _breaches(session, found, names):
