@@ -54,6 +54,9 @@ def world(_migrated_app):
             make.initiative(schools=[school], title=f"{word} homework stopped",
                             status="deimplemented", phase="deliver",
                             ended_on=today - timedelta(days=10))
+        # Horizontal: in both schools, and in Deliver with no expert.
+        make.initiative(schools=[w.mine, w.other], title="Shared oracy", phase="deliver",
+                        status="deimplemented", ended_on=today - timedelta(days=3))
         expert = make.expert(name="Erin Expert")
         db.session.add(m.Allocation(expert_id=expert.id, school_id=w.mine.id, starts_on=today,
                                     ends_on=today + timedelta(days=6), days_per_week=3,
@@ -161,6 +164,8 @@ def test_one_school_readers_pack_holds_only_their_school(world, lead_pack):
     assert "Prepared for Sam Lead (school lead)" in text
     assert "Covers Ashdown Primary" in text
     assert "Ashdown homework stopped" in text and "Ashdown reading 2" in text
+    # A horizontal initiative is named with the reader's school only.
+    assert "Shared oracy" in text
     assert "Bramley" not in text
     # The golden rule is the trust's figure, as on the dashboard; it names no school.
     assert "1.0 schools able to give support" in text

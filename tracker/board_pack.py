@@ -88,7 +88,8 @@ class CapacitySummary:
     #: ``capacity.over_allocations`` entries; None when the reader does not see the whole trust.
     over_allocated: list | None
     over_allocated_to: date
-    #: Active initiatives in Deliver with no expert allocated today, that the reader can see.
+    #: ``[(initiative, names of its schools the reader sees)]``: active initiatives in Deliver
+    #: with no expert allocated today, that the reader can see.
     without_expert: list
     #: One row per school the reader sees: ``{"name", "planned", "confirmed", "delivered",
     #: "total"}`` expert days this term and ``without_expert``, its share of the list above.
@@ -163,8 +164,14 @@ def _stopped(session, user):
     rows = session.execute(reviews.stopped(user).options(
         selectinload(Initiative.schools))).unique().all()
     ran = policy.weeks_run(session, [initiative for initiative, _ in rows])
-    return [StoppedLine(initiative, ", ".join(s.name for s in initiative.schools), review,
+    return [StoppedLine(initiative, _school_names(user, initiative), review,
                         ran.get(initiative.id)) for initiative, review in rows]
+
+
+def _school_names(user, initiative):
+    """The names of the initiative's schools that ``user`` sees (a horizontal initiative
+    may also run in schools that are not the reader's, and the pack names none of those)."""
+    return ", ".join(s.name for s in initiative.schools if permissions.can_see_school(user, s.id))
 
 
 def _capacity(session, user, today, report, names, whole_trust):
@@ -172,12 +179,12 @@ def _capacity(session, user, today, report, names, whole_trust):
     monday = capacity.monday_of(today)
     until = monday + timedelta(weeks=OVER_ALLOCATION_WEEKS, days=-1)
     over = capacity.over_allocations(session, monday, until) if whole_trust else None
-    without = [i for i in capacity.initiatives_without_capacity(session, today)
-               if permissions.can_see_initiative(user, i)]
+    without = [(i, _school_names(user, i)) for i in capacity.initiatives_without_capacity(
+        session, today) if permissions.can_see_initiative(user, i)]
     received = capacity.days_received_by_school(session, term.starts_on, term.ends_on,
                                                 school_ids=list(names))
     nothing = {"planned": 0.0, "confirmed": 0.0, "delivered": 0.0, "total": 0.0}
-    uncovered = Counter(school_id for i in without for school_id in i.school_ids)
+    uncovered = Counter(school_id for i, _ in without for school_id in i.school_ids)
     by_school = [{"name": name, **received.get(school_id, nothing),
                   "without_expert": uncovered[school_id]} for school_id, name in names.items()]
     return CapacitySummary(report["golden_rule"], term, over, until, without, by_school)
