@@ -16,24 +16,34 @@ bp.add_app_template_global(may_start_initiatives, "may_start_initiatives")
 # "1 day", "2 days": every template counts with ``{{ n|plural("day") }}``.
 bp.add_app_template_filter(plural, "plural")
 
-#: (label, endpoint, roles that see it or None for everyone), in menu order.
+#: The trust's view: one menu entry, and a row of tabs across its pages (so the menu fits
+#: one row on a desktop). (label, endpoint, the endpoints that show it as the current tab).
+TRUST_VIEW = [
+    ("Schools compared", "pages.dashboard_page", ("pages.dashboard_page",)),
+    ("Trust KPIs", "pages.kpi_list", ("pages.kpi_list", "pages.kpi_detail", "pages.kpi_new",
+                                      "pages.kpi_edit")),
+    ("Coverage", "pages.coverage_page", ("pages.coverage_page",)),
+    ("Self-evaluation", "pages.self_evaluation_page", ("pages.self_evaluation_page",
+                                                       "pages.record_self_evaluation")),
+]
+
+#: (label, endpoint, roles that see it or None for everyone, the endpoints it is current on),
+#: in menu order.
 NAV = [
-    ("My work", "pages.home", None),
+    ("My work", "pages.home", None, ()),
     # A project lead's home is already her week.
-    ("My week", "pages.my_week", ("admin", "central_team", "school_lead", "viewer")),
-    ("Initiatives", "pages.initiative_list", None),
-    ("Schools compared", "pages.dashboard_page", None),
-    ("Trust KPIs", "pages.kpi_list", None),
-    ("Coverage", "pages.coverage_page", None),
-    ("One in, one out", "pages.policy_overview", None),
-    ("Stopped", "pages.stopped", None),
-    ("Self-evaluation", "pages.self_evaluation_page", None),
-    ("Planner", "pages.planner", ("admin", "central_team")),
-    ("Support received", "pages.support_received", ("school_lead",)),
-    ("Schools", "admin.school_list", ("admin",)),
-    ("People", "admin.user_list", ("admin",)),
-    ("Audit log", "admin.audit_log", ("admin",)),
-    ("Outbox", "admin.outbox_list", ("admin",)),
+    ("My week", "pages.my_week", ("admin", "central_team", "school_lead", "viewer"), ()),
+    ("Initiatives", "pages.initiative_list", None, ()),
+    ("Trust view", "pages.dashboard_page", None,
+     tuple(endpoint for _, _, current in TRUST_VIEW for endpoint in current)),
+    ("One in, one out", "pages.policy_overview", None, ()),
+    ("Stopped", "pages.stopped", None, ()),
+    ("Planner", "pages.planner", ("admin", "central_team"), ()),
+    ("Support received", "pages.support_received", ("school_lead",), ()),
+    ("Schools", "admin.school_list", ("admin",), ()),
+    ("People", "admin.user_list", ("admin",), ()),
+    ("Audit log", "admin.audit_log", ("admin",), ()),
+    ("Outbox", "admin.outbox_list", ("admin",), ()),
 ]
 
 
@@ -54,13 +64,15 @@ def navigation():
     def nav_items():
         if not current_user.is_authenticated:
             return []
-        items = []
-        for label, endpoint, roles in NAV:
-            if roles is None or current_user.role in roles:
-                items.append({"label": label, "url": url_for(endpoint),
-                              "active": request.endpoint == endpoint})
-        return items
-    return {"nav_items": nav_items}
+        return [{"label": label, "url": url_for(endpoint),
+                 "active": request.endpoint == endpoint or request.endpoint in current}
+                for label, endpoint, roles, current in NAV
+                if roles is None or current_user.role in roles]
+
+    def trust_view_items():
+        return [{"label": label, "url": url_for(endpoint), "active": request.endpoint in current}
+                for label, endpoint, current in TRUST_VIEW]
+    return {"nav_items": nav_items, "trust_view_items": trust_view_items}
 
 
 from tracker.blueprints.pages import account, home, initiatives, lifecycle  # noqa: E402,F401  (routes)
