@@ -84,3 +84,19 @@ def test_on_a_phone_the_table_scrolls_in_its_box_with_the_school_pinned(make, pa
     assert last_box["x"] + last_box["width"] <= PHONE["width"], "the last column can be read"
     assert last_box["x"] >= school_box["x"] + school_box["width"] - 1, "nothing hides under the school"
     _shot(page, "dashboard-phone-scrolled.png")
+
+
+def test_the_board_pack_says_it_is_being_made_and_when_it_is_ready(make, page, sign_in):
+    """The pack can take seconds: the page counts them in a live region, then hands the PDF over."""
+    _trust(make)
+    sign_in(page, make.user("viewer", name="Board Member"))
+    page.set_viewport_size(DESKTOP)
+    page.goto("/dashboard")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Board pack (PDF)").click()
+        expect(page.locator("#board-pack-status")).to_contain_text("The board pack is being made")
+    assert download.value.suggested_filename.startswith("board-pack-")
+    assert download.value.suggested_filename.endswith(".pdf")
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    expect(page.locator("#board-pack-status")).to_contain_text("The board pack is ready: board-pack-")
