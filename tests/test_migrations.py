@@ -93,3 +93,27 @@ def test_every_foreign_key_column_leads_an_index(blank_app):
             if tuple(fk["constrained_columns"][:1]) not in leading:
                 unindexed.append(f"{table}.{fk['constrained_columns'][0]}")
     assert not unindexed, "foreign keys without an index: " + ", ".join(unindexed)
+
+
+def test_progress_per_school_keeps_each_schools_rag_of_existing_initiatives(blank_app):
+    """0007 gives every school of an initiative the RAG it showed until then: the initiative's."""
+    upgrade(revision="0006")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO schools (id, name, urn, phase, support_status, version) "
+                             "VALUES (1, 'Hill', '100001', 'primary', 'stable', 1), "
+                             "(2, 'Vale', '100002', 'primary', 'stable', 1)"))
+        conn.execute(sa.text("INSERT INTO users (id, email, name, role, password_hash, active, "
+                             "session_generation, notification_prefs, version, created_at) VALUES "
+                             "(1, 'a@x.org', 'A', 'admin', 'x', true, 0, '{}', 1, CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text(
+            "INSERT INTO initiatives (id, title, problem, evidence, intended_outcomes, "
+            "active_ingredients, implementation_strategies, owner_id, phase, status, rag, scope, "
+            "phase_since, created_at, version) VALUES (1, 'Reading', '', '', '', '', '', 1, "
+            "'deliver', 'active', 'amber', 'schools', '2026-09-01', CURRENT_TIMESTAMP, 1)"))
+        conn.execute(sa.text("INSERT INTO initiative_schools (initiative_id, school_id) "
+                             "VALUES (1, 1), (1, 2)"))
+    upgrade()
+    with db.engine.connect() as conn:
+        rags = conn.execute(sa.text("SELECT school_id, rag FROM initiative_schools "
+                                    "ORDER BY school_id")).all()
+    assert [tuple(r) for r in rags] == [(1, "amber"), (2, "amber")]

@@ -44,6 +44,9 @@ initiative_schools = Table(
     Base.metadata,
     Column("initiative_id", ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True),
     Column("school_id", ForeignKey("schools.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The school's own RAG of a shared initiative: the latest update for this school or for
+    # all of them. Kept here (like ``Initiative.rag``) so the dashboard counts it in SQL.
+    Column("rag", String(5), CheckConstraint(f"rag IS NULL OR {enum_check('rag', RAGS)}", name="rag")),
 )
 
 
@@ -168,6 +171,8 @@ class Update(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     initiative_id: Mapped[int] = mapped_column(
         ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
+    #: The one school of a shared initiative the update is about; null: all its schools.
+    school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("schools.id"), index=True)
     rag: Mapped[str] = mapped_column(String(5))
     narrative: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -183,6 +188,8 @@ class Milestone(Base):
     initiative_id: Mapped[int] = mapped_column(
         ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
+    #: The one school of a shared initiative the milestone is for; null: all its schools.
+    school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("schools.id"), index=True)
     due_on: Mapped[date] = mapped_column(Date, index=True)
     owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     done_on: Mapped[Optional[date]] = mapped_column(Date, index=True)
