@@ -29,6 +29,7 @@ def init_api(app):
     from tracker.blueprints.api import measures
     from tracker.blueprints.api import dashboard
     from tracker.blueprints.api import coverage, exports, self_evaluations
+    from tracker.blueprints.api import goals, insights
 
     # One Api per app: the OpenAPI document belongs to the app it describes.
     api = Api()
@@ -40,7 +41,7 @@ def init_api(app):
     for module in (tokens, schools, users, initiatives, audit,
                    transitions, milestones, updates, pdsa, policy, reviews,
                    experts, allocations, measures, dashboard,
-                   coverage, self_evaluations, exports):
+                   coverage, self_evaluations, exports, insights, goals):
         csrf.exempt(module.blp)  # bearer tokens, not cookies: no cross-site request to forge
         api.register_blueprint(module.blp)
     errors.register(app)

@@ -1,0 +1,1 @@
+from tracker.blueprints.pages import bp  # noqa: F401
