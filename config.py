@@ -130,6 +130,9 @@ class Config:
     NUDGE_PDSA_DO_DAYS = _int("NUDGE_PDSA_DO_DAYS", 14)
     #: A PDSA cycle in any other open stage this long is stuck.
     NUDGE_PDSA_IDLE_DAYS = _int("NUDGE_PDSA_IDLE_DAYS", 30)
+    #: A concern no initiative acts on this many days after its date is unanswered
+    #: (tracker/insights.py): counted on the dashboard and nudged to the school lead.
+    INSIGHT_ACTION_DAYS = _int("INSIGHT_ACTION_DAYS", 30)
     #: Weekday (0 = Monday) on which people who chose "weekly" get their nudges.
     NUDGE_WEEKLY_DAY = _int("NUDGE_WEEKLY_DAY", 0)
 

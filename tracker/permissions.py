@@ -136,6 +136,14 @@ def may_record_kpi(user, school_id=None):
     return bool(user.school_ids) if school_id is None else school_id in set(user.school_ids)
 
 
+def may_write_insights(user, school_id=None):
+    """Whether ``user`` may record, edit or remove insights about ``school_id``: admins, the
+    central team, and that school's school leads; with None, whether for at least one school
+    (whether to offer the form at all). Reading needs only sight of the school.
+    The same people who record the school's trust KPI values."""
+    return may_record_kpi(user, school_id)
+
+
 def can_own(user, school_ids):
     """Whether ``user`` may own an initiative of ``school_ids``: an active person who sees at
     least one of those schools and, as its owner, may write it (so never a viewer or the
