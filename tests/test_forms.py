@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from tracker import clock, models as m, nudges
+from tracker import clock, models as m, notifications
 from tracker.auth import issue_token
 
 
@@ -160,7 +160,7 @@ def trust(make, session):
             "to": "embed", "status": "planned", "kind": "outcome", "higher_is_better": "1",
             "decision": "continue", "act_decision": "adopt", "mode": "advisory",
             "out_grace_days": "30", "review_interval_days": "90"}
-    topics = {t.code for role in ROLES for t in nudges.topics_for(people_by_role[role])}
+    topics = {t.code for role in ROLES for t in notifications.topics_for(people_by_role[role])}
     return {"people": people_by_role, "ids": ids, "good": good, "raw": topics | {"status", "unfreeze"}}
 
 

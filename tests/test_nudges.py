@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tracker import jobs, nudges
+from tracker import jobs, notifications, nudges
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
 from tracker.models import (Allocation, DeimplementationReview, OutboxMessage, PdsaCycle, Transition,
@@ -199,21 +199,21 @@ MONDAY, TUESDAY = date(2026, 11, 30), date(2026, 12, 1)
     ({"digest": "nonsense"}, "digest", TUESDAY, True),
 ])
 def test_preferences_decide_what_a_person_gets_and_when(prefs, topic, day, wanted):
-    assert nudges.wants(prefs, topic, day, weekly_day=0) is wanted
+    assert notifications.wants(prefs, topic, day, weekly_day=0) is wanted
 
 
 def test_preferences_refuse_unknown_topics_and_frequencies(session, make):
     user = make.user()
     with pytest.raises(Invalid) as error:
-        nudges.set_preferences(session, user, user, {"digest": "daily", "gossip": "never"})
+        notifications.set_preferences(session, user, user, {"digest": "daily", "gossip": "never"})
     assert set(error.value.fields) == {"digest", "gossip"}
 
 
 def test_only_an_admin_sets_someone_elses_preferences(session, make):
     user, other, admin = make.user(), make.user(), make.user("admin")
     with pytest.raises(Forbidden):
-        nudges.set_preferences(session, other, user, {"pdsa": "never"})
-    nudges.set_preferences(session, admin, user, {"pdsa": "never"})
+        notifications.set_preferences(session, other, user, {"pdsa": "never"})
+    notifications.set_preferences(session, admin, user, {"pdsa": "never"})
     assert user.notification_prefs == {"pdsa": "never"}
 
 
@@ -261,7 +261,7 @@ def test_everyone_can_choose_their_own_email_settings(session, make, login_as, r
     client = login_as(user)
     page = client.get("/account/notifications")
     assert page.status_code == 200
-    offered = [t for t in nudges.TOPICS if role in t.roles]
+    offered = [t for t in notifications.TOPICS if role in t.roles]
     html = page.get_data(as_text=True)
     assert all(t.label in html for t in offered)
     choice = {t.code: t.choices[-1] for t in offered}  # "never" for all

@@ -1,7 +1,8 @@
 """The scheduled jobs: a registry, and ``run_job`` that runs one of them for one day.
 
 A job that mails people builds ``{user_id: [Item]}`` with ``tracker.nudges``, keeps the
-items each person wants (``User.notification_prefs``), writes one email per person and
+items each person wants (``tracker.notifications``), writes one email per person
+(``tracker.nudge_mail``) and
 queues it in the outbox with the key ``job:summary:user:date``, then commits once. The
 key's unique index makes a second run for the same day, or a second scheduler running
 at the same moment, queue nothing more. The scheduler also takes a lease row
@@ -11,7 +12,6 @@ lease saves work, the key is the guarantee.
 import logging
 import os
 import socket
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
@@ -19,13 +19,10 @@ from typing import Callable
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tracker import mail, nudges, outbox
+from tracker import notifications, nudge_mail, nudges, outbox
 from tracker.models import JobLease, User
 
 log = logging.getLogger("tracker.jobs")
-
-#: Lines listed per section of an email; the rest are counted with a link.
-MAX_LINES = 25
 
 
 def _now():
@@ -52,59 +49,6 @@ class JobResult:
         return f"{self.job} for {self.today.isoformat()}: {self.summary}"
 
 
-# --- composing one person's email --------------------------------------------------------
-
-SUBJECTS = {
-    "nudges": "{count} thing{s} need{verb} your attention",
-    "policy": "One in, one out: {count} breach{es} in your schools",
-    "capacity": "Capacity: {count} problem{s} to look at",
-    "digest": "Weekly digest for the week to {day}",
-}
-INTROS = {
-    "nudges": "Here is what needs your attention in the tracker today. Each line links to the "
-              "page where you can act on it.",
-    "policy": "These schools break the trust's “one in, one out” policy today.",
-    "capacity": "These capacity problems need the central team's attention.",
-    "digest": "What happened in your schools in the last seven days.",
-}
-#: The section whose "more" link lists everything of its kind.
-MORE_LINKS = {"moved": "/initiatives", "late": "/initiatives", "stopped": "/stopped"}
-
-
-def compose(job, user, items, today, config):
-    """``(subject, text, html)`` of ``job``'s email to ``user`` listing ``items``."""
-    base = config["BASE_URL"].rstrip("/")
-    sections = []
-    for kind, heading in nudges.SECTIONS.items():
-        mine = [i for i in items if i.kind == kind]
-        if mine:
-            sections.append({
-                "heading": heading, "more": max(0, len(mine) - MAX_LINES),
-                "more_url": base + MORE_LINKS.get(kind, "/"),
-                "lines": [{"title": i.title, "detail": i.detail, "initiative": i.initiative,
-                           "url": base + i.path} for i in mine[:MAX_LINES]]})
-    subject = _subject(job, items, today, config)
-    context = {"name": user.name.split()[0] if user.name.strip() else user.name, "intro": INTROS[job], "sections": sections,
-               "subject": subject, "trust": config.get("TRUST_NAME", "Tracker"),
-               "settings_url": base + "/account/notifications"}
-    return subject, mail.render("summary.txt", **context), mail.render("summary.html", **context)
-
-
-def _subject(job, items, today, config):
-    count = len(items)
-    text = SUBJECTS[job].format(count=count, s="" if count == 1 else "s",
-                                es="" if count == 1 else "es", verb="s" if count == 1 else "",
-                                day=nudges.long_date(today))
-    if job == "nudges":
-        kinds = Counter(i.kind for i in items)
-        parts = [nudges.counted(k, n) for k, n in kinds.most_common(3)]
-        text += ": " + ", ".join(parts)
-    elif job == "digest":
-        kinds = Counter(i.kind for i in items)
-        text += f": {kinds['moved']} moved, {kinds['late']} late, {kinds['stopped']} stopped"
-    return mail.header_text(f"[{config.get('TRUST_NAME', 'Tracker')}] {text}", 200)
-
-
 # --- the jobs ----------------------------------------------------------------------------
 
 def _mail_job(name, build):
@@ -117,11 +61,11 @@ def _mail_job(name, build):
         drafts, unwanted = [], 0
         for user in users:
             wanted = [i for i in grouped[user.id]
-                      if nudges.wants(user.notification_prefs, i.topic, today, weekly_day)]
+                      if notifications.wants(user.notification_prefs, i.topic, today, weekly_day)]
             if not wanted:
                 unwanted += 1
                 continue
-            subject, text, html = compose(name, user, wanted, today, config)
+            subject, text, html = nudge_mail.compose(name, user, wanted, today, config)
             drafts.append(dict(kind=name, recipient=user, subject=subject, text=text, html=html,
                                key_date=today, subject_key="summary"))
         queued = outbox.queue_messages(session, drafts)

@@ -2,8 +2,8 @@
 
 Each function returns ``{user_id: [Item, ...]}`` and runs a fixed number of queries
 whatever the size of the trust (no query per initiative, milestone or person). The jobs
-(``tracker.jobs``) filter the items by each person's preferences, write one email per
-person and queue it.
+(``tracker.jobs``) keep the items each person wants (``tracker.notifications``), and
+``tracker.nudge_mail`` writes them as one email per person.
 
 Who gets what:
 - milestones overdue or due within ``due_soon_days``: the milestone's owner, else the
@@ -30,108 +30,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from sqlalchemy import and_, func, select
 
-from tracker.errors import Invalid
 from tracker.models import (DeimplementationReview, Initiative, Milestone, School, Transition,
                             User, initiative_schools, user_schools)
 from tracker.models.initiative import PHASE_LABELS
-
-# --- preferences -------------------------------------------------------------------------
-
-DAILY, WEEKLY, NEVER = "daily", "weekly", "never"
-
-
-@dataclass(frozen=True)
-class Topic:
-    """One kind of email content a person can switch on, off, or to weekly."""
-
-    code: str
-    label: str
-    hint: str
-    #: The frequencies offered; the first is the default.
-    choices: tuple
-    #: The roles to whom the settings page offers it (everyone's preference is honoured).
-    roles: tuple
-
-
-TOPICS = (
-    Topic("milestones", "Milestones overdue or due soon",
-          "Milestones you own, or on initiatives you own, that are late or due within a week.",
-          (DAILY, WEEKLY, NEVER), ("admin", "central_team", "school_lead", "project_lead")),
-    Topic("stale", "Initiatives with no recent update",
-          "Your initiatives that have had no progress update for a month.",
-          (DAILY, WEEKLY, NEVER), ("admin", "central_team", "school_lead", "project_lead")),
-    Topic("pdsa", "PDSA cycles stuck",
-          "Your cycles stuck in Do with no Study, or untouched for weeks.",
-          (DAILY, WEEKLY, NEVER), ("admin", "central_team", "school_lead", "project_lead")),
-    Topic("reviews", "De-implementation reviews due",
-          "Reviews you are to carry out (or, with no reviewer named, in your schools).",
-          (DAILY, WEEKLY, NEVER), ("admin", "central_team", "school_lead", "project_lead")),
-    Topic("escalations", "Overdue work in your schools",
-          "Milestones and reviews in your schools that are more than two weeks late.",
-          (DAILY, WEEKLY, NEVER), ("admin", "school_lead")),
-    Topic("policy", "One in, one out breaches",
-          "Your schools over their limit of initiatives, or late stopping what they named.",
-          (DAILY, WEEKLY, NEVER), ("admin", "school_lead")),
-    Topic("capacity", "Capacity problems",
-          "Experts allocated beyond their days, and initiatives in Deliver with no capacity.",
-          (WEEKLY, NEVER), ("admin", "central_team")),
-    Topic("digest", "Weekly digest",
-          "What moved, what is late and what was stopped in your schools this week.",
-          (WEEKLY, NEVER), ("admin", "school_lead", "viewer")),
-)
-TOPIC_BY_CODE = {t.code: t for t in TOPICS}
-FREQUENCY_LABELS = {DAILY: "Daily", WEEKLY: "Weekly", NEVER: "Never"}
-
-
-def frequency(prefs, code):
-    """The chosen frequency of topic ``code`` in ``prefs``, or the topic's default."""
-    topic = TOPIC_BY_CODE[code]
-    chosen = (prefs or {}).get(code)
-    return chosen if chosen in topic.choices else topic.choices[0]
-
-
-def wants(prefs, code, today, weekly_day=0):
-    """Whether a person with ``prefs`` gets topic ``code`` on ``today``.
-
-    ``weekly`` means: on ``weekly_day`` (0 = Monday) for topics that could come daily;
-    on every run for topics that only come weekly (their job runs once a week).
-    """
-    chosen = frequency(prefs, code)
-    if chosen == NEVER:
-        return False
-    if chosen == WEEKLY and DAILY in TOPIC_BY_CODE[code].choices:
-        return today.weekday() == weekly_day
-    return True
-
-
-def topics_for(user):
-    """The topics the settings page offers ``user``."""
-    return [t for t in TOPICS if user.role in t.roles]
-
-
-def set_preferences(session, actor, user, values):
-    """Save ``user``'s choices: ``values`` maps topic codes to ``daily|weekly|never``.
-
-    A person sets their own preferences (an admin may set anyone's). Topics not named
-    keep their choice. Raises Forbidden, or Invalid naming each bad field.
-    """
-    from tracker.permissions import ADMINISTER, require
-
-    if actor.id != user.id:
-        require(actor, ADMINISTER)
-    problems = {}
-    for code, chosen in values.items():
-        topic = TOPIC_BY_CODE.get(code)
-        if topic is None:
-            problems[code] = ["Not a kind of email the tracker sends."]
-        elif chosen not in topic.choices:
-            problems[code] = [f"Choose one of: {', '.join(FREQUENCY_LABELS[c] for c in topic.choices)}."]
-    if problems:
-        raise Invalid("Some choices are not possible.", fields=problems)
-    user.notification_prefs = {**(user.notification_prefs or {}), **values}
-    session.flush()
-    return user
-
 
 # --- items -------------------------------------------------------------------------------
 
@@ -140,7 +41,7 @@ class Item:
     """One thing to tell one person: a line in their email."""
 
     topic: str
-    #: What kind of line: decides the section it is listed under (see SECTIONS).
+    #: What kind of line: decides the section it is listed under (``nudge_mail.SECTIONS``).
     kind: str
     title: str
     detail: str
@@ -151,48 +52,6 @@ class Item:
     #: Orders lines inside a section (most urgent first).
     sort: tuple = field(default=(), compare=False)
 
-
-#: kind → the section heading it appears under, in the order sections are shown.
-SECTIONS = {
-    "milestone_overdue": "Overdue milestones",
-    "review_overdue": "Overdue reviews",
-    "escalated_milestone": "Overdue milestones in your schools",
-    "escalated_review": "Overdue reviews in your schools",
-    "pdsa_stuck": "PDSA cycles stuck",
-    "initiative_stale": "Initiatives with no recent update",
-    "milestone_due": "Milestones due soon",
-    "review_due": "Reviews due soon",
-    "over_limit": "Schools over their limit",
-    "out_overdue": "Outs not carried out",
-    "over_allocated": "Experts over-allocated",
-    "no_capacity": "Initiatives in Deliver with no capacity",
-    "moved": "What moved",
-    "late": "What is late",
-    "stopped": "What was stopped",
-}
-
-
-#: kind → (one, many): how a subject line counts items of that kind.
-NOUNS = {
-    "milestone_overdue": ("overdue milestone", "overdue milestones"),
-    "review_overdue": ("overdue review", "overdue reviews"),
-    "escalated_milestone": ("overdue milestone in your schools", "overdue milestones in your schools"),
-    "escalated_review": ("overdue review in your schools", "overdue reviews in your schools"),
-    "pdsa_stuck": ("stuck PDSA cycle", "stuck PDSA cycles"),
-    "initiative_stale": ("initiative with no recent update", "initiatives with no recent update"),
-    "milestone_due": ("milestone due soon", "milestones due soon"),
-    "review_due": ("review due soon", "reviews due soon"),
-    "over_limit": ("school over its limit", "schools over their limit"),
-    "out_overdue": ("out not carried out", "outs not carried out"),
-    "over_allocated": ("expert over-allocated", "experts over-allocated"),
-    "no_capacity": ("initiative with no capacity", "initiatives with no capacity"),
-}
-
-
-def counted(kind, n):
-    """``"2 overdue milestones"``: ``n`` items of ``kind`` in words."""
-    one, many = NOUNS.get(kind, (kind, kind))
-    return f"{n} {one if n == 1 else many}"
 
 
 def long_date(day):
@@ -260,8 +119,8 @@ class Grouped:
 
 
 def _order(item):
-    return (list(SECTIONS).index(item.kind) if item.kind in SECTIONS else len(SECTIONS), item.sort,
-            item.title)
+    # Items of one kind share the shape of their ``sort``; the email orders the kinds.
+    return (item.kind, item.sort, item.title)
 
 
 def _initiative_path(initiative_id, anchor=""):

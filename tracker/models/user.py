@@ -34,7 +34,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    #: Which nudges and digests this person wants, and how often (see tracker.nudges).
+    #: Which nudges and digests this person wants, and how often (see tracker.notifications).
     notification_prefs: Mapped[dict] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)
 
