@@ -7,6 +7,12 @@ from tracker.models.base import Base, enum_check
 
 SCHOOL_PHASES = ("primary", "secondary", "all_through", "special", "alternative", "post16")
 SUPPORT_STATUSES = ("can_support", "stable", "needs_support")
+#: What each phase and support status reads as, on every page.
+SCHOOL_PHASE_LABELS = {"primary": "Primary", "secondary": "Secondary", "all_through": "All-through",
+                       "special": "Special", "alternative": "Alternative provision",
+                       "post16": "Post-16"}
+SUPPORT_STATUS_LABELS = {"can_support": "Can give support", "stable": "Stable",
+                         "needs_support": "Needs intensive support"}
 
 
 class School(Base):

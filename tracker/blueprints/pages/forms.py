@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from tracker import clock, schools
 from tracker.models.initiative import (HELIX_COMPONENTS, HELIX_LABELS, PILLAR_LABELS,  # noqa: F401
                                        PILLARS)  # (re-exported)
+from tracker.models.school import SCHOOL_PHASE_LABELS, SUPPORT_STATUS_LABELS
 
 
 #: WTForms' own messages, in the product's words. Keys are WTForms' message ids (singular
@@ -145,12 +146,8 @@ class InitiativeForm(Form):
 class SchoolForm(Form):
     name = StringField("Name", validators=[DataRequired("Enter the school's name."), Length(max=200)])
     urn = StringField("URN", validators=[DataRequired("Enter the school's URN."), Length(max=20)])
-    phase = SelectField("Phase", choices=options([
-        ("primary", "Primary"), ("secondary", "Secondary"), ("all_through", "All-through"),
-        ("special", "Special"), ("alternative", "Alternative provision"), ("post16", "Post-16")]))
-    support_status = SelectField("Support status", choices=options([
-        ("can_support", "Can give support"), ("stable", "Stable"),
-        ("needs_support", "Needs intensive support")]))
+    phase = SelectField("Phase", choices=options(SCHOOL_PHASE_LABELS.items()))
+    support_status = SelectField("Support status", choices=options(SUPPORT_STATUS_LABELS.items()))
     max_active_initiatives = IntegerField("Own limit of active initiatives", validators=[
         Optional(), NumberRange(0, schools.MAX_OWN_LIMIT)])
     version = HiddenField()

@@ -1,1 +1,23 @@
-from tracker.blueprints.pages import bp  # noqa: F401
+"""The school page: one school's picture brought together (tracker.school_view)."""
+from flask import render_template
+
+from tracker import school_view
+from tracker.blueprints.pages import bp
+from tracker.blueprints.pages.capacity import STATUS_LABELS
+from tracker.blueprints.pages.common import me, or_abort
+from tracker.blueprints.pages.policy import BREACH_LABELS
+from tracker.clock import today
+from tracker.extensions import db
+from tracker.models.school import SCHOOL_PHASE_LABELS, SUPPORT_STATUS_LABELS
+from tracker.self_evaluation import RATING_LABELS
+
+
+@bp.route("/schools/<int:school_id>")
+def school_page(school_id):
+    """One school: its facts, initiatives, KPIs, expert time, self-evaluation and breaches.
+    A school the reader cannot see is not found (404)."""
+    picture = or_abort(school_view.school_picture, db.session, me(), school_id, today())
+    return render_template("pages/school.html", p=picture, school=picture["school"],
+                           today=today(), breach_labels=BREACH_LABELS,
+                           allocation_labels=STATUS_LABELS, phase_names=SCHOOL_PHASE_LABELS,
+                           support_labels=SUPPORT_STATUS_LABELS, rating_labels=RATING_LABELS)
