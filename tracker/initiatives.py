@@ -8,7 +8,7 @@ from tracker.clock import today
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker import milestones, nudges, pdsa, permissions
+from tracker import goals, milestones, nudges, pdsa, permissions
 from tracker.errors import Invalid, NotFound, check_version
 from tracker.models import (Initiative, InitiativeTag, Milestone, PdsaCycle, School, User,
                             initiative_schools)
@@ -22,6 +22,7 @@ TEXT_FIELDS = ("title", "problem", "evidence", "intended_outcomes", "active_ingr
 def with_details(stmt):
     """Eager-load what a list or page shows, so the query count does not grow with the rows."""
     return stmt.options(selectinload(Initiative.schools), selectinload(Initiative.tags),
+                        selectinload(Initiative.drivers),
                         joinedload(Initiative.owner), joinedload(Initiative.out_initiative))
 
 
@@ -191,7 +192,7 @@ def set_one_out(session, actor, initiative, one_out):
 
 
 def create_initiative(session, actor, *, title, school_ids, owner_id=None, pillars=(),
-                      helix_components=(), one_out=None, scope=None, **texts):
+                      helix_components=(), one_out=None, scope=None, driver_ids=(), **texts):
     """Start an initiative in Explore. Raises Forbidden outside the actor's schools, and
     Invalid naming ``owner_id`` for an owner who may not own it (``permissions.can_own``)."""
     schools = _schools(session, actor, school_ids)
@@ -208,6 +209,9 @@ def create_initiative(session, actor, *, title, school_ids, owner_id=None, pilla
     if one_out is not None:
         set_one_out(session, actor, initiative, one_out)
         session.flush()
+    if driver_ids:
+        # The drivers it serves (tracker.goals): a trust goal's, or its own schools' goals'.
+        goals.set_drivers(session, actor, initiative, driver_ids)
     return initiative
 
 
@@ -241,6 +245,8 @@ def update_initiative(session, actor, initiative, version, **changes):
         set_one_out(session, actor, initiative, changes.pop("one_out"))
     if "scope" in changes:
         initiative.scope = changes.pop("scope")
+    if "driver_ids" in changes:
+        goals.set_drivers(session, actor, initiative, changes.pop("driver_ids"))
     for key in TEXT_FIELDS:
         if key in changes:
             setattr(initiative, key, changes[key].strip() if key == "title" else changes[key])

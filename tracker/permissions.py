@@ -119,6 +119,14 @@ def may_self_evaluate(user, school_id=None):
     return user.role == "school_lead" and school_id in set(user.school_ids)
 
 
+def may_write_goal(user, school_id=None):
+    """Whether ``user`` may write goals and their drivers: the trust's (``school_id`` None)
+    by an admin or the central team; a school's by an admin or a school lead of that school
+    (the same people who self-evaluate it). Reading needs only sight of the school (the
+    trust's goals are read by everyone signed in)."""
+    return may_self_evaluate(user, school_id)
+
+
 def may_define_kpis(user):
     """Whether ``user`` may define, edit, re-base or remove the trust's KPIs (measures with
     no initiative): admins and the central team. Everyone signed in reads them."""

@@ -55,6 +55,6 @@ class Driver(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     initiatives: Mapped[list["Initiative"]] = relationship(  # noqa: F821
-        secondary=initiative_drivers, order_by="Initiative.title")
+        secondary=initiative_drivers, order_by="Initiative.title", back_populates="drivers")
 
     __mapper_args__ = {"version_id_col": version}

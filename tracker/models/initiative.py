@@ -111,12 +111,19 @@ class Initiative(Base):
     tags: Mapped[list[InitiativeTag]] = relationship(cascade="all, delete-orphan")
     out_initiative: Mapped[Optional["Initiative"]] = relationship(
         remote_side=[id], foreign_keys=[out_initiative_id])
+    #: The drivers (of goals) this initiative serves as a change idea (tracker.goals).
+    drivers: Mapped[list["Driver"]] = relationship(  # noqa: F821
+        secondary="initiative_drivers", back_populates="initiatives", order_by="Driver.id")
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def school_ids(self):
         return [s.id for s in self.schools]
+
+    @property
+    def driver_ids(self):
+        return [d.id for d in self.drivers]
 
     @property
     def pillars(self):

@@ -32,6 +32,9 @@ class InitiativeIn(StrictSchema):
                                    validate=validate.Length(max=20))
     one_out = fields.Nested(OneOut, allow_none=True, load_default=None)
     scope = Choice(SCOPES, load_default=None)
+    driver_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=500), metadata={
+        "description": "The drivers (of goals) it serves: any trust goal's, or a goal of one of "
+                       "its schools."})
 
 
 class InitiativePatch(StrictSchema):
@@ -47,6 +50,8 @@ class InitiativePatch(StrictSchema):
     helix_components = fields.List(Choice(HELIX_COMPONENTS), validate=validate.Length(max=20))
     one_out = fields.Nested(OneOut, allow_none=True)
     scope = Choice(SCOPES)
+    driver_ids = fields.List(Id(), validate=validate.Length(max=500), metadata={
+        "description": "The drivers it serves, all of them (links to drivers you cannot see stay)."})
     version = fields.Integer(required=True, strict=True)
 
 
@@ -73,6 +78,8 @@ class InitiativeOut(StrictSchema):
     scope = fields.String()
     pillars = fields.List(fields.String())
     helix_components = fields.List(fields.String())
+    driver_ids = fields.List(fields.Integer(), metadata={
+        "description": "The drivers (of goals) it serves, as a change idea."})
     one_out = fields.Method("get_one_out")
     phase_since = fields.Date()
     created_at = fields.DateTime()
