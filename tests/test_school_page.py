@@ -9,8 +9,8 @@ from sqlalchemy import update
 from tracker import capacity, clock, dashboard, school_view
 from tracker.errors import NotFound
 from tracker.extensions import db
-from tracker.models import (Allocation, Measure, MeasurePoint, PdsaCycle, SelfEvaluation,
-                            SelfEvaluationRating, initiative_schools)
+from tracker.models import (Allocation, Insight, InsightPillar, Measure, MeasurePoint, PdsaCycle,
+                            SelfEvaluation, SelfEvaluationRating, initiative_schools)
 from tracker.models.initiative import PILLARS
 
 ROLES = ("admin", "central_team", "school_lead", "project_lead", "viewer")
@@ -33,7 +33,8 @@ def _round(school, on, rating, author):
 def _busy_school(make, school, others=(), initiatives=1, points=3):
     """A school with ``initiatives`` active initiatives (every other one shared with
     ``others``), each with an overdue milestone and a stuck PDSA cycle, a trust KPI with
-    ``points`` values, an expert allocation running now, and two self-evaluation rounds."""
+    ``points`` values, an expert allocation running now, two self-evaluation rounds, and
+    insights: a concern nothing answers, and one that the first initiative acts on."""
     today = clock.today()
     lead = make.user("admin")
     found = []
@@ -54,6 +55,14 @@ def _busy_school(make, school, others=(), initiatives=1, points=3):
                               initiative_id=found[0].id, starts_on=today - timedelta(days=7),
                               ends_on=today + timedelta(days=30), days_per_week=1.0,
                               status="confirmed"))
+    db.session.commit()
+    db.session.add_all([
+        Insight(school_id=school.id, source="qa_visit", on=today - timedelta(days=60),
+                title="Reading fluency in Year 3", judgement="concern", author_id=lead.id,
+                pillar_tags=[InsightPillar(pillar="quality_assurance")]),
+        Insight(school_id=school.id, source="peer_review", on=today - timedelta(days=20),
+                title="Phonics teaching is consistent", judgement="strength", author_id=lead.id,
+                pillar_tags=[InsightPillar(pillar="improvement_activity")], initiatives=[found[0]])])
     db.session.commit()
     _round(school, today - timedelta(days=200), 2, lead)
     _round(school, today - timedelta(days=10), 3, lead)
@@ -81,6 +90,8 @@ def test_the_picture_holds_the_schools_facts_initiatives_kpis_time_and_self_eval
     se = picture["self_evaluation"]
     assert se["latest"]["on"] == clock.today() - timedelta(days=10)
     assert {r["change"] for r in se["pillars"]} == {1}
+    assert [i.title for i in picture["insights"].unanswered] == ["Reading fluency in Year 3"]
+    assert picture["insights"].total == 2
 
 
 def test_a_shared_initiative_shows_each_schools_own_rag(make, session):
@@ -145,7 +156,8 @@ def test_an_empty_school_has_a_picture_too(make, session):
 
 # --- the page ---------------------------------------------------------------------------
 
-SECTIONS = ("attention-h", "initiatives-h", "kpis-h", "capacity-h", "se-h", "breaches-h")
+SECTIONS = ("attention-h", "insights-h", "unanswered-h", "initiatives-h", "kpis-h", "capacity-h",
+            "se-h", "breaches-h")
 
 
 def test_the_page_shows_every_section_with_its_count_and_links(make, login_as):
@@ -162,6 +174,7 @@ def test_the_page_shows_every_section_with_its_count_and_links(make, login_as):
     assert f"/schools/{school.id}/self-evaluation" in html
     assert f"school_id={school.id}" in html and "/measures/" in html  # each KPI's school chart
     assert "up 1" in html
+    assert "Reading fluency in Year 3" in html and "Phonics teaching is consistent" in html
 
 
 def test_another_schools_page_is_not_found(make, login_as):
@@ -186,4 +199,4 @@ def test_the_page_asks_as_many_queries_for_a_busy_school_as_for_a_quiet_one(make
             assert client.get(f"/schools/{school.id}").status_code == 200
         counts.append(q.count)
     print(f"school page queries: {counts}")
-    assert counts[0] == counts[1] <= 26
+    assert counts[0] == counts[1] <= 31

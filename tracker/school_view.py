@@ -14,7 +14,9 @@ page says what the other pages say about the same school:
   run now or start later, as the reader may see them (``permissions.visible_allocations``);
 - the latest self-evaluation beside the one before (``self_evaluation.latest_with_previous``);
 - the policy: its limit (its own or the trust's), how many initiatives count against it, and
-  its breaches.
+  its breaches;
+- its insights (``insights.insights_for_school_page``): the latest, and the unanswered
+  concerns (those the dashboard counts).
 
 A school the reader cannot see is NotFound. A fixed number of queries whatever the number of
 initiatives, KPI points, allocations or ratings.
@@ -22,7 +24,7 @@ initiatives, KPI points, allocations or ratings.
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from tracker import capacity, dashboard, policy, schools, self_evaluation
+from tracker import capacity, dashboard, insights, policy, schools, self_evaluation
 from tracker.models import Allocation, Initiative, initiative_schools
 from tracker.models.initiative import PHASES
 
@@ -82,7 +84,8 @@ def school_picture(session, user, school_id, today):
          "received": {"planned", "confirmed", "delivered", "total"} (days this term),
          "allocations": [Allocation] (now and coming), "more_allocations": bool,
          "self_evaluation": self_evaluation.latest_with_previous(...),
-         "breaches": [{"kind", "school_id", "initiative_id", "since", "title"}]}
+         "breaches": [{"kind", "school_id", "initiative_id", "since", "title"}],
+         "insights": insights.SchoolInsights}
 
     Raises NotFound for a school ``user`` cannot see (or that does not exist).
     """
@@ -108,4 +111,5 @@ def school_picture(session, user, school_id, today):
         "self_evaluation": self_evaluation.latest_with_previous(session, user, school.id),
         "breaches": [dict(b, title=titles.get(b["initiative_id"]))
                      for b in report["breaches"] if b["school_id"] == school.id],
+        "insights": insights.insights_for_school_page(session, user, school.id, today),
     }

@@ -1,7 +1,7 @@
 """The school page: one school's picture brought together (tracker.school_view)."""
 from flask import render_template
 
-from tracker import school_view
+from tracker import insights, school_view
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.capacity import STATUS_LABELS
 from tracker.blueprints.pages.common import me, or_abort
@@ -20,4 +20,7 @@ def school_page(school_id):
     return render_template("pages/school.html", p=picture, school=picture["school"],
                            today=today(), breach_labels=BREACH_LABELS,
                            allocation_labels=STATUS_LABELS, phase_names=SCHOOL_PHASE_LABELS,
-                           support_labels=SUPPORT_STATUS_LABELS, rating_labels=RATING_LABELS)
+                           support_labels=SUPPORT_STATUS_LABELS, rating_labels=RATING_LABELS,
+                           source_labels=insights.SOURCE_LABELS,
+                           judgement_labels=insights.JUDGEMENT_LABELS,
+                           action_days=insights.action_days())
