@@ -190,7 +190,13 @@ class Factory:
         values = {"title": f"Initiative {n}", "owner": owner, "schools": list(schools),
                   "phase": "explore", "status": "active", "tags": tags}
         values.update(kw)
-        return self._save(m.Initiative(**values))
+        initiative = self._save(m.Initiative(**values))
+        if initiative.rag is not None:
+            # As if its updates had been for all its schools: each school's RAG is the initiative's.
+            db.session.execute(m.initiative_schools.update().where(
+                m.initiative_schools.c.initiative_id == initiative.id).values(rag=initiative.rag))
+            db.session.commit()
+        return initiative
 
     def milestone(self, initiative, **kw):
         values = {"initiative_id": initiative.id, "title": "A milestone",

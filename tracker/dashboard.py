@@ -5,7 +5,8 @@ report costs the same number of queries for 5 schools or 150, with any number of
 initiatives or KPI points.
 
 Figures per school (active initiatives only; a horizontal initiative counts in each of
-its schools):
+its schools, by that school's own status of it: its own RAG, and the milestones for that
+school or for all):
 - initiatives by phase and by RAG, overdue milestones, stuck PDSA cycles, and stale
   initiatives (no progress update for ``NUDGE_STALE_DAYS``, the nudges job's rule);
 - one in, one out breaches, expert days received this term, the latest value and the
@@ -21,7 +22,7 @@ support its schools, and the two counts name no school.
 """
 from math import ceil
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from tracker import capacity, initiatives, kpis, milestones, nudges, pdsa, permissions, policy
 from tracker.errors import Invalid
@@ -146,14 +147,16 @@ def school_report(session, user, today, filters=None, school_ids=None):
     link = initiative_schools.c
     by_phase, by_rag = {}, {}
     for school_id, phase, rag, count in session.execute(
-            select(link.school_id, Initiative.phase, Initiative.rag, func.count())
+            select(link.school_id, Initiative.phase, link.rag, func.count())
             .join(Initiative, Initiative.id == link.initiative_id)
             .where(link.school_id.in_(ids or [-1]), *counted)
-            .group_by(link.school_id, Initiative.phase, Initiative.rag)):
+            .group_by(link.school_id, Initiative.phase, link.rag)):
         by_phase.setdefault(school_id, dict.fromkeys(PHASES, 0))[phase] += count
         by_rag.setdefault(school_id, dict.fromkeys(RAG_KEYS, 0))[rag or initiatives.NO_RAG] += count
     overdue = _count_by_school(session, Milestone.id, Milestone,
-                               counted + [milestones.overdue_condition(today)], ids)
+                               counted + [milestones.overdue_condition(today),
+                                          or_(Milestone.school_id.is_(None),
+                                              Milestone.school_id == link.school_id)], ids)
     stuck = _count_by_school(session, PdsaCycle.id, PdsaCycle,
                              counted + [pdsa.stuck_condition(today)], ids)
     stale = _count_by_school(session, Initiative.id, None,

@@ -2,13 +2,20 @@
 
 Phase and status change only through tracker.lifecycle (gates and history); here
 are the fields a project lead edits while planning.
+
+Scope: ``school`` (one school), ``schools`` (several) or ``trust`` (every school). Setting
+``trust`` (on create or edit) attaches every school of the trust, so only someone who sees
+every school may set it (nobody adds a school they cannot see: others get Invalid naming
+``scope``); a school added to the trust later joins its active trust-wide initiatives
+(``join_trust_initiatives``). Taking a school out of a trust-wide initiative makes it
+``schools``. A school that joins takes its RAG from the newest update for all schools.
 """
 from tracker.clock import today
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker import goals, milestones, nudges, pdsa, permissions
+from tracker import goals, milestones, nudges, pdsa, permissions, updates
 from tracker.errors import Invalid, NotFound, check_version
 from tracker.models import (Initiative, InitiativeTag, Milestone, PdsaCycle, School, User,
                             initiative_schools)
@@ -57,12 +64,17 @@ def find_initiatives(user, *, school_id=None, phase=None, status=None, rag=None,
                      pillar=None, helix_component=None, attention=None, q=None):
     """A select of the initiatives ``user`` can see, narrowed by the given filters.
 
-    ``rag`` may be ``NO_RAG`` (not rated yet); ``attention`` an ``ATTENTION`` key."""
+    ``rag`` may be ``NO_RAG`` (not rated yet); ``attention`` an ``ATTENTION`` key. With a
+    ``school_id``, ``rag`` is that school's own RAG of the initiative (as the dashboard's row
+    of the school counts it), else the initiative's."""
     stmt = permissions.visible_initiatives(select(Initiative), user)
     if school_id is not None:
-        stmt = stmt.where(exists(select(initiative_schools.c.initiative_id).where(
-            initiative_schools.c.initiative_id == Initiative.id,
-            initiative_schools.c.school_id == school_id)))
+        link = initiative_schools.c
+        in_school = [link.initiative_id == Initiative.id, link.school_id == school_id]
+        if rag is not None:
+            in_school.append(link.rag.is_(None) if rag == NO_RAG else link.rag == rag)
+            rag = None
+        stmt = stmt.where(exists(select(link.initiative_id).where(*in_school)))
     if rag == NO_RAG:
         stmt, rag = stmt.where(Initiative.rag.is_(None)), None
     for column, value in ((Initiative.phase, phase), (Initiative.status, status),
@@ -191,16 +203,35 @@ def set_one_out(session, actor, initiative, one_out):
     initiative.out_done_on = one_out.get("done_on") if target_id is None else None
 
 
+def _trust_schools(session, actor):
+    """Every school of the trust, for a trust-wide initiative; Invalid naming ``scope`` unless
+    ``actor`` sees every school."""
+    schools = session.execute(select(School).order_by(School.id)).scalars().all()
+    if not all(permissions.can_see_school(actor, s.id) for s in schools):
+        raise Invalid("Only someone who sees every school can make an initiative trust-wide.",
+                      fields={"scope": ["A trust-wide initiative takes in every school, and "
+                                        "you cannot see them all: choose its schools instead, "
+                                        "or ask an admin."]})
+    return schools
+
+
+def _scope_of(scope, schools):
+    return scope or ("school" if len(schools) == 1 else "schools")
+
+
 def create_initiative(session, actor, *, title, school_ids, owner_id=None, pillars=(),
                       helix_components=(), one_out=None, scope=None, driver_ids=(), **texts):
     """Start an initiative in Explore. Raises Forbidden outside the actor's schools, and
-    Invalid naming ``owner_id`` for an owner who may not own it (``permissions.can_own``)."""
+    Invalid naming ``owner_id`` for an owner who may not own it (``permissions.can_own``),
+    or ``scope`` for a trust-wide one from someone who cannot see every school."""
     schools = _schools(session, actor, school_ids)
+    if scope == "trust":
+        schools = _trust_schools(session, actor)
     permissions.require(actor, permissions.CREATE, school_ids=[s.id for s in schools])
     owner = _owner(session, owner_id, [s.id for s in schools]) if owner_id else actor
     initiative = Initiative(title=title.strip(), owner=owner, schools=schools, phase="explore",
                             status="active", phase_since=today(),
-                            scope=scope or ("school" if len(schools) == 1 else "schools"),
+                            scope=_scope_of(scope, schools),
                             **{k: v for k, v in texts.items() if k in TEXT_FIELDS})
     session.add(initiative)
     _set_tags(initiative, "pillar", pillars, PILLARS)
@@ -225,10 +256,18 @@ def update_initiative(session, actor, initiative, version, **changes):
     permissions.require(actor, permissions.WRITE, initiative)
     check_version(initiative, version)
     owner_id = changes.pop("owner_id", initiative.owner_id)
+    before = set(initiative.school_ids)
+    if changes.get("scope") == "trust":
+        if "school_ids" in changes:
+            _changed_schools(session, actor, initiative, changes["school_ids"])
+        changes["school_ids"] = [s.id for s in _trust_schools(session, actor)]
     if "school_ids" in changes:
         owner_fitted = permissions.can_own(initiative.owner, initiative.school_ids)
         initiative.schools = _changed_schools(session, actor, initiative,
                                               changes.pop("school_ids"))
+        if initiative.scope == "trust" and "scope" not in changes and set(
+                initiative.school_ids) != before:
+            initiative.scope = _scope_of(None, initiative.schools)
         # Ownership shows the initiative to its owner: the schools may not move away from them.
         if owner_fitted and owner_id == initiative.owner_id and not permissions.can_own(
                 initiative.owner, initiative.school_ids):
@@ -251,7 +290,24 @@ def update_initiative(session, actor, initiative, version, **changes):
         if key in changes:
             setattr(initiative, key, changes[key].strip() if key == "title" else changes[key])
     session.flush()
+    joined = set(initiative.school_ids) - before
+    if joined:
+        updates.refresh_school_rags(session, initiative.id, joined)
     return initiative
+
+
+def join_trust_initiatives(session, school):
+    """Put a school new to the trust into every active trust-wide initiative, with the RAG of
+    each one's newest update for all schools. Returns those initiatives."""
+    joining = session.execute(select(Initiative).where(
+        Initiative.scope == "trust", Initiative.status == "active")).scalars().all()
+    for initiative in joining:
+        if school not in initiative.schools:
+            initiative.schools.append(school)
+    session.flush()
+    for initiative in joining:
+        updates.refresh_school_rags(session, initiative.id, [school.id])
+    return joining
 
 
 def get_visible(session, user, initiative_id):
@@ -261,6 +317,7 @@ def get_visible(session, user, initiative_id):
 
 __all__ = ["create_initiative", "update_initiative", "find_initiatives", "set_one_out",
            "one_out_of", "get_visible", "with_details", "possible_owners", "hidden_school_ids",
+           "join_trust_initiatives",
            "NotFound"]
 
 

@@ -2,6 +2,11 @@
 
 Their status (``open``, ``done``, ``overdue``) is derived by ``Milestone.status_on``,
 never stored; marking one done records the day.
+
+A milestone of a shared initiative may be for one of its schools (``school_id``) or for all
+(None), by the rule updates follow (``updates.school_problem``). One for a school later taken
+out of the initiative is kept and shown as for a school no longer part of it; it still counts
+for the initiative, and in no school's row of the dashboard.
 """
 from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
@@ -9,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from tracker import clock, permissions
 from tracker.errors import Invalid, check_version
 from tracker.models import Initiative, Milestone, User
+from tracker.updates import school_problem
 
 
 def get_milestone(session, actor, milestone_id, action=permissions.READ):
@@ -53,23 +59,34 @@ def _done_on(done_on, today):
     return done_on
 
 
+def _school_id(actor, initiative, school_id):
+    problem = school_problem(actor, initiative, school_id, "milestone")
+    if problem:
+        raise Invalid("Unknown school.", fields={"school_id": [problem]})
+    return school_id
+
+
 def create_milestone(session, actor, initiative, *, title, due_on, owner_id=None, done_on=None,
-                     today=None):
-    """Add a milestone; its owner defaults to the initiative's. Raises Forbidden, Invalid."""
+                     school_id=None, today=None):
+    """Add a milestone, for one of the initiative's schools or (``school_id`` None) for all;
+    its owner defaults to the initiative's. Raises Forbidden, Invalid."""
     permissions.require(actor, permissions.WRITE, initiative)
+    _school_id(actor, initiative, school_id)
     if due_on is None:
         raise Invalid("Say when the milestone is due.", fields={"due_on": ["Enter a due date."]})
     owner = (_owner(session, initiative, owner_id) if owner_id is not None
              else session.get(User, initiative.owner_id))
     milestone = Milestone(initiative_id=initiative.id, title=_title(title), due_on=due_on,
-                          owner=owner, done_on=_done_on(done_on, today or clock.today()))
+                          owner=owner, done_on=_done_on(done_on, today or clock.today()),
+                          school_id=school_id)
     session.add(milestone)
     session.flush()
     return milestone
 
 
 def update_milestone(session, actor, milestone, version, today=None, **changes):
-    """Edit ``title``, ``due_on``, ``owner_id`` or ``done_on`` (None reopens it).
+    """Edit ``title``, ``due_on``, ``owner_id``, ``school_id`` (None: for all the schools) or
+    ``done_on`` (None reopens it).
     Raises Forbidden, StaleVersion, Invalid."""
     initiative = session.get(Initiative, milestone.initiative_id)
     permissions.require(actor, permissions.WRITE, initiative)
@@ -83,6 +100,9 @@ def update_milestone(session, actor, milestone, version, today=None, **changes):
     if "owner_id" in changes:
         owner_id = changes["owner_id"]
         milestone.owner = _owner(session, initiative, owner_id) if owner_id is not None else None
+    if "school_id" in changes and changes["school_id"] != milestone.school_id:
+        # Only a change is checked: a milestone for a school since taken out can still be done.
+        milestone.school_id = _school_id(actor, initiative, changes["school_id"])
     if "done_on" in changes:
         milestone.done_on = _done_on(changes["done_on"], today or clock.today())
     session.flush()

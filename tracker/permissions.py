@@ -92,6 +92,14 @@ def can(user, action, initiative=None, school_ids=None):
     return False
 
 
+def may_report_for(user, initiative, school_id):
+    """Whether ``user`` may log progress (an update, a milestone) of ``initiative`` for its
+    school ``school_id`` alone: one of its schools, which the user sees, and an initiative
+    they may change. Nobody reports for a school they cannot see (as nobody adds one)."""
+    return (school_id in set(initiative.school_ids) and can_see_school(user, school_id)
+            and can(user, WRITE, initiative))
+
+
 def may_start_initiatives(user, school_ids=None):
     """Whether ``user`` may start an initiative in ``school_ids``; with None, in at least one
     school (whether to offer "Start an initiative" at all)."""

@@ -1,7 +1,7 @@
 """Schools: set up and changed by admins, read within each person's scope."""
 from sqlalchemy import select
 
-from tracker import permissions
+from tracker import initiatives, permissions
 from tracker.errors import Invalid, NotFound, check_version
 from tracker.models import School
 
@@ -42,6 +42,8 @@ def create_school(session, actor, **values):
     school = School(**{k: v for k, v in values.items() if k in EDITABLE})
     session.add(school)
     session.flush()
+    # A trust-wide initiative takes in every school, those to come included.
+    initiatives.join_trust_initiatives(session, school)
     return school
 
 

@@ -1,6 +1,7 @@
+from flask import g
 from marshmallow import fields, validate
 
-from tracker import initiatives
+from tracker import clock, initiatives, school_status
 from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (Choice, Id, PageArgs, PlausibleDate, QueryId, StrictSchema, Text,
                                            current, page_schema, paginate)
@@ -62,6 +63,25 @@ class OneOutOut(StrictSchema):
     done_on = fields.Date(allow_none=True)
 
 
+class SchoolStatusOut(StrictSchema):
+    school_id = fields.Integer()
+    rag = fields.String(allow_none=True, metadata={
+        "description": "The school's own RAG of the initiative: the newest update for it or "
+                       "for all its schools."})
+    latest_update_at = fields.DateTime(allow_none=True)
+    overdue_milestones = fields.Integer(metadata={
+        "description": "Overdue milestones for this school or for all its schools."})
+
+
+class SchoolsStatus(fields.List):
+    """An initiative's ``schools_status``: given to a page of them at once by
+    ``with_schools_status``, else asked for this one."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        found = g.get("schools_status", {})
+        return found[obj.id] if obj.id in found else with_schools_status([obj])[obj.id]
+
+
 class InitiativeOut(StrictSchema):
     id = fields.Integer()
     title = fields.String()
@@ -81,6 +101,9 @@ class InitiativeOut(StrictSchema):
     driver_ids = fields.List(fields.Integer(), metadata={
         "description": "The drivers (of goals) it serves, as a change idea."})
     one_out = fields.Method("get_one_out")
+    schools_status = SchoolsStatus(fields.Nested(SchoolStatusOut), metadata={
+        "description": "How it stands in each of its schools you can see (a shared initiative "
+                       "reports per school)."})
     phase_since = fields.Date()
     created_at = fields.DateTime()
     last_update_at = fields.DateTime(allow_none=True)
@@ -91,11 +114,21 @@ class InitiativeOut(StrictSchema):
         return OneOutOut().dump(value) if value else None
 
 
+def with_schools_status(items):
+    """The ``schools_status`` of each of ``items`` (initiatives) for the caller, in three queries
+    for any number of them, kept for this request: ``{initiative_id: [SchoolStatus]}``."""
+    found = school_status.statuses(db.session, current(), [i.id for i in items], clock.today())
+    g.schools_status = g.get("schools_status", {}) | found
+    return found
+
+
 class InitiativeFilters(PageArgs):
     school_id = QueryId()
     phase = Choice(PHASES)
     status = Choice(STATUSES)
-    rag = Choice(RAGS + (initiatives.NO_RAG,), metadata={"description": "`none`: not rated yet"})
+    rag = Choice(RAGS + (initiatives.NO_RAG,), metadata={
+        "description": "`none`: not rated yet. With `school_id`, that school's own RAG of the "
+                       "initiative (as the dashboard counts it), else the initiative's."})
     owner_id = QueryId()
     pillar = Choice(PILLARS)
     helix_component = Choice(HELIX_COMPONENTS)
@@ -111,7 +144,9 @@ class InitiativeFilters(PageArgs):
 def list_initiatives(args):
     """Initiatives you can see, filtered; ``q`` searches title, problem and evidence."""
     page, per_page = args.pop("page"), args.pop("per_page")
-    return paginate(initiatives.find_initiatives(current(), **args), page, per_page)
+    found = paginate(initiatives.find_initiatives(current(), **args), page, per_page)
+    with_schools_status(found["items"])
+    return found
 
 
 @blp.route("", methods=["POST"])

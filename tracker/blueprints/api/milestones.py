@@ -15,6 +15,9 @@ class MilestoneIn(StrictSchema):
     due_on = PlausibleDate(required=True)
     owner_id = Id(allow_none=True, load_default=None)
     done_on = PlausibleDate(allow_none=True, load_default=None)
+    school_id = Id(allow_none=True, load_default=None, metadata={
+        "description": "The one school of a shared initiative it is for (one of its schools "
+                       "that you can see); null: all its schools."})
 
 
 class MilestonePatch(StrictSchema):
@@ -22,6 +25,9 @@ class MilestonePatch(StrictSchema):
     due_on = PlausibleDate()
     owner_id = Id(allow_none=True)
     done_on = PlausibleDate(allow_none=True)
+    school_id = Id(allow_none=True, metadata={
+        "description": "The one school of a shared initiative it is for (one of its schools "
+                       "that you can see); null: all its schools."})
     version = fields.Integer(required=True, strict=True)
 
 
@@ -32,6 +38,8 @@ class MilestoneOut(StrictSchema):
     due_on = fields.Date()
     owner_id = fields.Integer(allow_none=True)
     done_on = fields.Date(allow_none=True)
+    school_id = fields.Integer(allow_none=True, metadata={
+        "description": "The one school it is for; null: all the initiative's schools."})
     status = fields.Method("get_status")
     version = fields.Integer()
 

@@ -1,9 +1,10 @@
-"""Progress updates: RAG and narrative; the latest sets the initiative's RAG."""
+"""Progress updates: RAG and narrative; the latest sets the initiative's RAG, and the RAG of
+the school it is for (``school_id``; null: every school of the initiative)."""
 from marshmallow import fields
 
 from tracker import permissions, updates
 from tracker.blueprints.api.common import Blueprint
-from tracker.blueprints.api.common import (Choice, PageArgs, StrictSchema, Text, current,
+from tracker.blueprints.api.common import (Choice, Id, PageArgs, StrictSchema, Text, current,
                                            page_schema, paginate)
 from tracker.extensions import db
 from tracker.models.initiative import RAGS
@@ -14,12 +15,17 @@ blp = Blueprint("updates", __name__, url_prefix="/api/v1/initiatives", descripti
 class UpdateIn(StrictSchema):
     rag = Choice(RAGS, required=True)
     narrative = Text(updates.MAX_NARRATIVE, required=True, required_text=True)
+    school_id = Id(allow_none=True, load_default=None, metadata={
+        "description": "The one school of a shared initiative it is for (one of its schools "
+                       "that you can see); null or absent: all its schools."})
 
 
 class UpdateOut(StrictSchema):
     id = fields.Integer()
     initiative_id = fields.Integer()
     rag = fields.String()
+    school_id = fields.Integer(allow_none=True, metadata={
+        "description": "The one school it is for; null: all the initiative's schools."})
     narrative = fields.String()
     author_id = fields.Integer()
     created_at = fields.DateTime()
@@ -38,7 +44,8 @@ def list_updates(args, initiative_id):
 @blp.arguments(UpdateIn)
 @blp.response(201, UpdateOut)
 def log_update(values, initiative_id):
-    """Log an update; its RAG becomes the initiative's."""
+    """Log an update; its RAG becomes the initiative's, and that of the school it is for (or of
+    every school when it is for all)."""
     initiative = permissions.get_initiative(db.session, current(), initiative_id)
     update = updates.log_update(db.session, current(), initiative, **values)
     db.session.commit()
