@@ -24,7 +24,8 @@ from math import ceil
 
 from sqlalchemy import func, or_, select
 
-from tracker import capacity, initiatives, kpis, milestones, nudges, pdsa, permissions, policy
+from tracker import (capacity, initiatives, insights, kpis, milestones, nudges, pdsa, permissions,
+                     policy)
 from tracker.errors import Invalid
 from tracker.models import Initiative, Milestone, PdsaCycle, School, initiative_schools
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS, RAGS
@@ -98,14 +99,6 @@ def heat_levels(values):
             for value in values]
 
 
-def insights_unanswered_by_school(session, school_ids, today):
-    """Unanswered concerns per school: ``{school_id: n}``.
-
-    Insights (and so concerns an initiative has not taken up) arrive with issue 14; until
-    then no school has any, and the dashboard's column reads 0 for every school."""
-    return dict.fromkeys(school_ids, 0)
-
-
 def _per_school(session, stmt):
     return dict(session.execute(stmt).all())
 
@@ -168,7 +161,7 @@ def school_report(session, user, today, filters=None, school_ids=None):
     term = capacity.term_of(today)
     received = capacity.days_received_by_school(session, term.starts_on, term.ends_on,
                                                 school_ids=ids)
-    concerns = insights_unanswered_by_school(session, ids, today)
+    concerns = insights.unanswered_by_school(session, today, ids)
     trust_kpis, kpi_figures = _kpi_figures(session, user, ids)
     rows = [{"school_id": s.id, "name": s.name, "urn": s.urn, "support_status": s.support_status,
              "phases": by_phase.get(s.id, dict.fromkeys(PHASES, 0)),

@@ -109,7 +109,8 @@ def unanswered_by_school(session, today, school_ids):
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _school(session, user, school_id):
+def school_for(session, user, school_id):
+    """The school, if ``user`` can see it. Raises NotFound otherwise."""
     school = session.get(School, school_id) if permissions.is_id(school_id) else None
     if school is None or not permissions.can_see_school(user, school.id):
         raise NotFound("No such school.")
@@ -136,7 +137,7 @@ def insights_of(session, user, school_id, *, judgement=None, unanswered=False, t
     """A select of ``school_id``'s insights newest first (date, then when recorded), their
     details loaded; ``judgement`` narrows to one, ``unanswered`` to the unanswered concerns.
     Raises NotFound for a school ``user`` cannot see, Invalid for an unknown judgement."""
-    _school(session, user, school_id)
+    school_for(session, user, school_id)
     check_filters(judgement)
     stmt = select(Insight).where(Insight.school_id == school_id)
     if judgement:
@@ -295,7 +296,7 @@ def create_insight(session, actor, school_id, *, source, on, title, judgement, s
     """Record an insight about ``school_id``. Raises NotFound (a school the actor cannot
     see), Forbidden (``permissions.may_write_insights``), Invalid by field. Returns it,
     flushed."""
-    _school(session, actor, school_id)
+    school_for(session, actor, school_id)
     if not permissions.may_write_insights(actor, school_id):
         raise Forbidden(WHO_WRITES)
     values, problems = _checked(session, actor, school_id, {
@@ -352,7 +353,8 @@ def pillar_names(insight):
 
 
 __all__ = ["FIELDS", "INSIGHT_SOURCES", "JUDGEMENTS", "JUDGEMENT_LABELS", "MAX_SUMMARY",
-           "MAX_TITLE", "SOURCE_LABELS", "SchoolInsights", "action_days", "answer_by",
-           "answered_by", "create_insight", "delete_insight", "get_insight", "insights_for_school_page",
-           "insights_of", "is_unanswered", "pillar_names", "possible_initiatives", "unanswered",
-           "unanswered_by_school", "unanswered_condition", "update_insight"]
+           "MAX_TITLE", "SOURCE_LABELS", "SchoolInsights", "WHO_WRITES", "action_days",
+           "answer_by", "answered_by", "create_insight", "delete_insight", "get_insight",
+           "insights_for_school_page", "insights_of", "is_unanswered", "pillar_names",
+           "possible_initiatives", "school_for", "unanswered", "unanswered_by_school",
+           "unanswered_condition", "update_insight"]

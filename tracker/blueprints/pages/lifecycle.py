@@ -12,7 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from tracker import clock, initiatives, lifecycle, measures, milestones, pdsa, permissions, updates
+from tracker import (clock, initiatives, insights, lifecycle, measures, milestones, pdsa, permissions,
+                     updates)
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort
 from tracker.blueprints.pages.forms import Form, HELIX_LABELS, PILLAR_LABELS
@@ -76,6 +77,7 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
         updates_shown=UPDATES_SHOWN,
         transitions=session.execute(lifecycle.transitions_of(initiative)).unique().scalars().all(),
         measure_summaries=measures.measure_summaries(session, initiative, today=today, viewer=user),
+        answered_insights=insights.answered_by(session, user, initiative),
         move_form=move_form, update_form=update_form or UpdateForm(formdata=None),
         milestone_form=milestone_form, cycle_form=cycle_form,
         pillar_names=[PILLAR_LABELS[p] for p in initiative.pillars],
