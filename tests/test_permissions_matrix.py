@@ -56,6 +56,7 @@ STRICT_MODULES = {
     "tracker.blueprints.pages.board_pack",
     "tracker.blueprints.api.self_evaluations", "tracker.blueprints.pages.self_evaluation",
     "tracker.blueprints.pages.kpis",
+    "tracker.blueprints.api.insights", "tracker.blueprints.pages.insights",
 }
 #: Routes that are not the app's (static files, the catch-all for unknown API paths).
 NOT_ROUTES = {"static", "unknown_api_path"}
@@ -120,6 +121,20 @@ def _kpi_value(w, ids):
     """A trust KPI value for the row's school on a day no other call used (so each is new)."""
     day = date.today() - timedelta(days=int(w.unique("")) % 300)
     return {"on": day.isoformat(), "value": 95.5, "school_id": ids["school_id"]}
+
+
+#: Insights: admins, the central team and the school's leads write them (by status).
+INSIGHT_WRITE_MINE_API = {s: (s, s, s, 403, 403) for s in (200, 201, 204)}
+INSIGHT_WRITE_OTHER_API = {s: (s, s, 404, 404, 404) for s in (200, 201, 204)}
+INSIGHT_PAGE_MINE = (200, 200, 200, 403, 403)
+INSIGHT_PAGE_OTHER = (200, 200, 404, 404, 404)
+INSIGHT_POST_MINE = (OK, OK, OK, 403, 403)
+INSIGHT_POST_OTHER = (OK, OK, 404, 404, 404)
+
+
+def _insight():
+    return {"source": "peer_review", "on": date.today().isoformat(), "title": "Feedback unused",
+            "judgement": "concern"}
 
 
 def _round(school_id=None):
@@ -317,6 +332,16 @@ API = [
     Row("POST", "/api/v1/self-evaluations", (201, 403, 201, 403, 403), (201, 403, 422, 422, 422),
         case="one school's", body=lambda w, ids: _round(ids["school_id"])),
     Row("GET", "/api/v1/self-evaluations/{self_evaluation_id}", READ_MINE, READ_OTHER),
+    # insights: read like the school; written by admins, the central team and its school leads
+    Row("GET", "/api/v1/schools/{school_id}/insights", READ_MINE, READ_OTHER),
+    Row("POST", "/api/v1/schools/{school_id}/insights", INSIGHT_WRITE_MINE_API[201],
+        INSIGHT_WRITE_OTHER_API[201], body=lambda w, ids: _insight()),
+    Row("GET", "/api/v1/insights/{insight_id}", READ_MINE, READ_OTHER),
+    Row("PATCH", "/api/v1/insights/{insight_id}", INSIGHT_WRITE_MINE_API[200],
+        INSIGHT_WRITE_OTHER_API[200], body=lambda w, ids: {
+            "title": "Renamed", "version": _version(m.Insight, ids["insight_id"])}),
+    Row("DELETE", "/api/v1/insights/{insight_id}", INSIGHT_WRITE_MINE_API[204],
+        INSIGHT_WRITE_OTHER_API[204], fresh=True),
 ]
 
 #: Pages: GET shows the page, POST with an empty form re-shows it with errors (200) when
@@ -428,6 +453,15 @@ PAGES = [
     Row("GET", "/self-evaluation/new", (200, 200, 403, 403, 403)),
     Row("POST", "/self-evaluation/new", (OK, OK, 403, 403, 403)),
     Row("GET", "/schools/{school_id}/self-evaluation", READ_MINE, READ_OTHER),
+    # a school's insights
+    Row("GET", "/schools/{school_id}/insights", READ_MINE, READ_OTHER),
+    Row("GET", "/schools/{school_id}/insights/new", INSIGHT_PAGE_MINE, INSIGHT_PAGE_OTHER),
+    Row("POST", "/schools/{school_id}/insights/new", INSIGHT_POST_MINE, INSIGHT_POST_OTHER),
+    Row("GET", "/insights/{insight_id}/edit", INSIGHT_PAGE_MINE, INSIGHT_PAGE_OTHER),
+    Row("POST", "/insights/{insight_id}/edit", INSIGHT_POST_MINE, INSIGHT_POST_OTHER),
+    Row("GET", "/insights/{insight_id}/delete", INSIGHT_PAGE_MINE, INSIGHT_PAGE_OTHER),
+    Row("POST", "/insights/{insight_id}/delete", INSIGHT_POST_MINE, INSIGHT_POST_OTHER,
+        fresh=True),
     Row("GET", "/schools/{school_id}/self-evaluation/new", (200, 403, 200, 403, 403),
         (200, 403, 404, 404, 404)),
     Row("POST", "/schools/{school_id}/self-evaluation/new", (OK, 403, OK, 403, 403),
@@ -550,6 +584,9 @@ class World:
             "self_evaluation_id": m.SelfEvaluation(
                 school_id=school.id, on=today, author_id=owner.id,
                 ratings=[m.SelfEvaluationRating(pillar=p, rating=2) for p in PILLARS]),
+            "insight_id": m.Insight(school_id=school.id, source="qa_visit", on=today,
+                                    title="Phonics pace", judgement="concern",
+                                    author_id=owner.id),
         }
         db.session.add_all(records.values())
         db.session.flush()
