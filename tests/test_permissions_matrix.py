@@ -56,7 +56,7 @@ STRICT_MODULES = {
     "tracker.blueprints.pages.board_pack",
     "tracker.blueprints.api.self_evaluations", "tracker.blueprints.pages.self_evaluation",
     "tracker.blueprints.pages.kpis",
-    "tracker.blueprints.api.insights", "tracker.blueprints.pages.insights",
+    "tracker.blueprints.api.insights", "tracker.blueprints.pages.insights", "tracker.blueprints.pages.school_page",
 }
 #: Routes that are not the app's (static files, the catch-all for unknown API paths).
 NOT_ROUTES = {"static", "unknown_api_path"}
@@ -452,6 +452,8 @@ PAGES = [
     Row("GET", "/self-evaluation", every(200)),
     Row("GET", "/self-evaluation/new", (200, 200, 403, 403, 403)),
     Row("POST", "/self-evaluation/new", (OK, OK, 403, 403, 403)),
+    # the school page: one school's picture, read like the school
+    Row("GET", "/schools/{school_id}", READ_MINE, READ_OTHER),
     Row("GET", "/schools/{school_id}/self-evaluation", READ_MINE, READ_OTHER),
     # a school's insights
     Row("GET", "/schools/{school_id}/insights", READ_MINE, READ_OTHER),
