@@ -147,6 +147,9 @@ def trust(make, session):
            "review_id": make.review(initiative).id, "allocation_id": allocation.id,
            "expert_id": expert.id, "unavailability_id": leave.id, "message_id": message.id,
            "token_id": token.id,
+           "insight_id": make._save(m.Insight(school_id=school.id, source="survey",
+                                              on=date(2026, 1, 12), title="Parents unsure",
+                                              judgement="development")).id,
            "kpi_id": make._save(m.Measure(initiative_id=None, name="Attendance", unit="%")).id}
     good = {"name": "Reading for pleasure", "title": "Reading for pleasure", "urn": "159001",
             "phase": "primary", "support_status": "stable", "max_active_initiatives": "3",
@@ -159,7 +162,9 @@ def trust(make, session):
             "on": "2026-01-19", "value": "4", "rag": "green", "narrative": "Going well.",
             "to": "embed", "status": "planned", "kind": "outcome", "higher_is_better": "1",
             "decision": "continue", "act_decision": "adopt", "mode": "advisory",
-            "out_grace_days": "30", "review_interval_days": "90"}
+            "out_grace_days": "30", "review_interval_days": "90",
+            "source": "qa_visit", "judgement": "concern", "pillars": "data",
+            "initiative_ids": str(initiative.id)}
     topics = {t.code for role in ROLES for t in notifications.topics_for(people_by_role[role])}
     return {"people": people_by_role, "ids": ids, "good": good, "raw": topics | {"status", "unfreeze"}}
 
