@@ -3,10 +3,13 @@ rule for an unanswered concern."""
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from tracker import clock, insights
+from tracker import clock, demo, insights
+from tracker.audit import acting_as
+from tracker.audit_sentences import describe, names_for
 from tracker.errors import Forbidden, Invalid, NotFound, StaleVersion
-from tracker.models import Insight
+from tracker.models import AuditEntry, Insight, School
 
 TODAY = clock.today()
 
@@ -228,3 +231,34 @@ def test_an_initiative_lists_the_insights_it_answers_that_the_reader_can_see(tru
         (here, "Ash Primary"), (there, "Birch Academy")]
     assert insights.answered_by(session, trust["people"]["viewer"], trust["shared"]) == [
         (here, "Ash Primary")]
+
+
+def test_the_demo_trust_has_insights_at_every_school_some_answered_some_not(session):
+    demo.seed(session)
+    session.commit()
+    schools = {s.id: s.urn for s in session.query(School)}
+    counts = insights.unanswered_by_school(session, TODAY, list(schools))
+    assert {schools[i] for i, n in counts.items() if n} >= set(demo.UNANSWERED_AT)
+    every = session.query(Insight).all()
+    per_school = {i: sum(1 for x in every if x.school_id == i) for i in schools}
+    assert set(per_school.values()) <= {3, 4, 5}
+    assert {x.judgement for x in every} == {"strength", "development", "concern"}
+    assert len({x.source for x in every}) >= 5
+    assert any(x.judgement == "concern" and x.initiatives for x in every)
+
+
+def test_the_audit_log_reads_an_insight_in_words(trust, session):
+    admin = trust["people"]["admin"]
+    acting_as(session, admin)
+    insight = record(session, admin, trust["school"], title="Lunch queues", pillars=["data"],
+                     initiative_ids=[trust["own"].id])
+    insights.update_insight(session, admin, insight, 1, initiative_ids=[trust["shared"].id])
+    session.commit()
+    entries = session.execute(select(AuditEntry).where(
+        AuditEntry.record_type.in_(("insights", "insight_pillars"))).order_by(AuditEntry.id)
+    ).scalars().all()
+    names = names_for(session, entries)
+    said = [str(describe(e, names)) for e in entries]
+    assert any("added the insight “Lunch queues”" in s and "Ash Primary" in s for s in said), said
+    assert any("Reading for pleasure" in s and "Trust maths network" in s for s in said), said
+    assert any("pillar" in s and "Lunch queues" in s for s in said), said

@@ -200,3 +200,16 @@ def test_the_page_asks_as_many_queries_for_a_busy_school_as_for_a_quiet_one(make
         counts.append(q.count)
     print(f"school page queries: {counts}")
     assert counts[0] == counts[1] <= 31
+
+
+def test_the_dashboard_coverage_initiative_and_home_pages_link_to_the_school_page(make, login_as):
+    mine, other = make.school(name="Cedar"), make.school(name="Elsewhere")
+    shared = make.initiative(schools=[mine, other])
+    lead = login_as(make.user("school_lead", schools=[mine]))
+    admin = login_as(make.user("admin"))
+    link = f'href="/schools/{mine.id}"'
+    for client, path in ((admin, "/dashboard"), (admin, "/coverage"), (lead, "/"),
+                         (lead, f"/initiatives/{shared.id}")):
+        assert link in client.get(path).get_data(as_text=True), path
+    # a school the reader cannot see is named, not linked
+    assert f'href="/schools/{other.id}"' not in lead.get(f"/initiatives/{shared.id}").get_data(as_text=True)

@@ -15,6 +15,7 @@ from typing import NamedTuple, Optional
 
 from sqlalchemy import String, cast, literal, null, select, union_all
 
+from tracker.models import Insight, InsightPillar
 from tracker.models import (Allocation, ApiToken, DeimplementationReview, Expert, Initiative,
                             Measure, MeasurePoint, MeasureRebase, Milestone, PasswordReset,
                             PdsaCycle, School, SelfEvaluation, SelfEvaluationRating, Transition,
@@ -53,6 +54,8 @@ KINDS = {
     "self_evaluations": Kind("self-evaluation", SelfEvaluation, "on"),
     "self_evaluation_ratings": Kind("pillar rating", SelfEvaluationRating, "pillar",
                                     "self_evaluation_id"),
+    "insights": Kind("insight", Insight, "title", "school_id"),
+    "insight_pillars": Kind("pillar", InsightPillar, "pillar", "insight_id"),
 }
 
 #: Columns that hold the id of another record, and that record's type.
@@ -62,9 +65,10 @@ REFERENCES = {
     "user_id": "users", "owner_id": "users", "author_id": "users", "reviewer_id": "users",
     "decided_by_id": "users", "issued_by_id": "users", "created_by_id": "users",
     "parent_id": "pdsa_cycles", "self_evaluation_id": "self_evaluations",
+    "insight_id": "insights",
 }
 #: Relationship lists logged as lists of ids.
-LIST_REFERENCES = {"schools": "schools"}
+LIST_REFERENCES = {"schools": "schools", "initiatives": "initiatives"}
 
 #: Column names as words, where dropping "_id" and underscores is not enough.
 FIELD_WORDS = {

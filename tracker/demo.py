@@ -15,6 +15,7 @@ from tracker.models import (Allocation, DeimplementationReview, Expert, Initiati
                             User)
 from tracker.models.base import utcnow
 from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
+from tracker.models.insight import Insight, InsightPillar
 from tracker.passwords import hash_password
 
 DEMO_PASSWORD = "Northfield-demo-2026"
@@ -111,6 +112,7 @@ def seed(session, size="normal"):
     _one_in_one_out(session, schools, initiatives, now)
     _self_evaluations(session, schools, people, now)
     _trust_kpis(session, schools, now, rng)
+    _insights(session, schools, people, initiatives, now)
     session.flush()
     return (f"Loaded the demo trust: {len(schools)} schools, {len(people['all'])} people, "
             f"{len(experts)} experts, {len(initiatives)} initiatives.\n" + sign_ins())
@@ -456,3 +458,58 @@ def _trust_kpis(session, schools, now, rng):
                 points.append(MeasurePoint(measure_id=kpi.id, school_id=school.id, value=value,
                                            on=now - timedelta(days=14 * (KPI_FORTNIGHTS - 1 - p))))
         session.add_all(points)
+
+
+#: Findings about schools: (source, judgement, title, summary, pillars, days ago, whether one
+#: of the school's initiatives acts on it). Each school gets three to five, in turn.
+INSIGHTS = [
+    ("qa_visit", "concern", "Phonics sessions lose pace in Year 1",
+     "Four of six sessions seen ran over time; pupils waiting while groups were re-sorted.",
+     ["quality_assurance", "improvement_activity"], 62, True),
+    ("peer_review", "strength", "Behaviour routines are calm and consistent",
+     "Reviewers from a partner school saw the same entry and transition routines in every "
+     "corridor.", ["process", "collective_commitment"], 48, False),
+    ("survey", "development", "Parents unsure how to support reading at home",
+     "Parent survey: 58% did not know which books their child should read at home.",
+     ["data"], 35, True),
+    ("pupil_voice", "concern", "Year 9 pupils say feedback is not acted on",
+     "Pupil panel: written feedback is rarely revisited; pupils could not say what to improve.",
+     ["quality_assurance"], 20, False),
+    ("data_review", "concern", "Persistent absence rising among disadvantaged pupils",
+     "Autumn data: persistent absence at 27% for disadvantaged pupils, 14% for others.",
+     ["data", "capacity"], 75, True),
+    ("external_inspection", "strength", "Curriculum ambition praised at inspection",
+     "Inspectors found a well-sequenced curriculum with clear end points in every subject.",
+     ["vision"], 140, False),
+    ("qa_visit", "development", "Retrieval starters used unevenly across departments",
+     "Seen in science and history; absent in most maths and English lessons visited.",
+     ["improvement_activity"], 28, True),
+    ("survey", "concern", "Staff report marking as the top workload burden",
+     "Staff survey: 64% name marking first; many spend over five hours a week on it.",
+     ["capacity", "process"], 90, True),
+]
+#: Schools (by URN) whose concerns no initiative has taken up: the dashboard and the school
+#: page show them as unanswered.
+UNANSWERED_AT = ("DEMO04", "DEMO07")
+
+
+def _insights(session, schools, people, initiatives, now):
+    """Three to five insights per school across sources and judgements; some taken up by one
+    of the school's initiatives, and at two schools older concerns no initiative answers."""
+    heads = {s.id: u for u in people["all"] if u.role == "school_lead" for s in u.schools}
+    central = next(u for u in people["all"] if u.role == "central_team")
+    of_school = {}
+    for initiative in initiatives:
+        for school in initiative.schools:
+            of_school.setdefault(school.id, []).append(initiative)
+    for k, school in enumerate(schools):
+        count = 3 + k % 3
+        for n in range(count):
+            source, judgement, title, summary, pillars, days, acted = INSIGHTS[(k + n) % len(INSIGHTS)]
+            answering = [] if school.urn in UNANSWERED_AT else of_school.get(school.id, [])[n:n + 1]
+            session.add(Insight(
+                school_id=school.id, source=source, judgement=judgement, title=title,
+                summary=summary, on=now - timedelta(days=days + k),
+                author_id=(heads.get(school.id) or central).id,
+                pillar_tags=[InsightPillar(pillar=p) for p in pillars],
+                initiatives=answering if acted else []))

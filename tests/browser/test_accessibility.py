@@ -16,6 +16,7 @@ from tracker.outbox import queue_message
 from tracker.models import (Allocation, DeimplementationReview, Expert, Initiative, Measure,
                             MeasurePoint, Milestone, OutboxMessage, PdsaCycle, School, Unavailability,
                             Update, User)
+from tracker.models import Insight
 from tracker.permissions import visible_allocations, visible_initiatives, visible_school_ids
 
 pytestmark = pytest.mark.browser
@@ -58,6 +59,8 @@ def record_ids(user):
         "unavailability_id": select(Unavailability.id).order_by(Unavailability.id),
         "leave_id": select(Unavailability.id).order_by(Unavailability.id),
         "message_id": select(OutboxMessage.id).order_by(OutboxMessage.id),
+        "insight_id": select(Insight.id).order_by(Insight.id)
+        .where(true() if schools is None else Insight.school_id.in_(schools or [-1])),
     }
     return {name: db.session.execute(query.limit(1)).scalar() for name, query in queries.items()}
 
@@ -122,6 +125,9 @@ def test_every_page_has_no_serious_accessibility_violation_for_any_role_at_eithe
         ids = record_ids(user)
         paths[role].append((f"/measures/{ids['kpi_id']}?school_id={ids['school_id']}",
                             "/measures/<measure_id>?school_id= (a trust KPI)"))
+    for role, user in people.items():  # a school's unanswered concerns (the dashboard's link)
+        paths[role].append((f"/schools/{record_ids(user)['school_id']}/insights?unanswered=1",
+                            "/schools/<school_id>/insights?unanswered=1"))
     never_filled = {rule for role_paths in paths.values() for path, rule in role_paths if path is None}
 
     started = time.perf_counter()

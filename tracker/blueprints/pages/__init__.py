@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from tracker.audit import acting_as
 from tracker.extensions import db
 from tracker.models.initiative import PHASE_LABELS
-from tracker.permissions import may_start_initiatives
+from tracker.permissions import can_see_school, may_start_initiatives
 from tracker.wording import plural
 
 bp = Blueprint("pages", __name__)
@@ -13,6 +13,7 @@ bp = Blueprint("pages", __name__)
 bp.add_app_template_global(PHASE_LABELS, "phase_labels")
 # Templates ask who may do what here, as the views do, never a list of roles.
 bp.add_app_template_global(may_start_initiatives, "may_start_initiatives")
+bp.add_app_template_global(can_see_school, "can_see_school")
 # "1 day", "2 days": every template counts with ``{{ n|plural("day") }}``.
 bp.add_app_template_filter(plural, "plural")
 
