@@ -454,6 +454,8 @@ PAGES = [
     Row("POST", "/self-evaluation/new", (OK, OK, 403, 403, 403)),
     # the school page: one school's picture, read like the school
     Row("GET", "/schools/{school_id}", READ_MINE, READ_OTHER),
+    # "My school": the person's own school's page; nobody's for those with no school
+    Row("GET", "/my-school", (404, 404, 302, 302, 302)),
     Row("GET", "/schools/{school_id}/self-evaluation", READ_MINE, READ_OTHER),
     # a school's insights
     Row("GET", "/schools/{school_id}/insights", READ_MINE, READ_OTHER),

@@ -213,3 +213,14 @@ def test_the_dashboard_coverage_initiative_and_home_pages_link_to_the_school_pag
         assert link in client.get(path).get_data(as_text=True), path
     # a school the reader cannot see is named, not linked
     assert f'href="/schools/{other.id}"' not in lead.get(f"/initiatives/{shared.id}").get_data(as_text=True)
+
+
+def test_my_school_opens_a_school_leads_own_school_and_the_menu_offers_it_to_school_leads(make, login_as):
+    school = make.school(name="Damson")
+    lead = login_as(make.user("school_lead", schools=[school]))
+    response = lead.get("/my-school")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/schools/{school.id}")
+    assert 'href="/my-school"' in lead.get("/").get_data(as_text=True)
+    admin = login_as(make.user("admin"))
+    assert admin.get("/my-school").status_code == 404
+    assert 'href="/my-school"' not in admin.get("/").get_data(as_text=True)

@@ -113,3 +113,10 @@ def school_picture(session, user, school_id, today):
                      for b in report["breaches"] if b["school_id"] == school.id],
         "insights": insights.insights_for_school_page(session, user, school.id, today),
     }
+
+
+def own_school_id(user):
+    """The school a person's "My school" opens: their school, the first by name when they
+    have several; None when they have none (admins, the central team, a trust-wide viewer)."""
+    own = sorted(user.schools, key=lambda school: (school.name, school.id))
+    return own[0].id if own else None

@@ -40,6 +40,8 @@ NAV = [
     ("One in, one out", "pages.policy_overview", None, ()),
     ("Stopped", "pages.stopped", None, ()),
     ("Planner", "pages.planner", ("admin", "central_team"), ()),
+    # A school lead's own school, its whole picture (the admin's menu stays one row).
+    ("My school", "pages.my_school", ("school_lead",), ("pages.school_page",)),
     ("Support received", "pages.support_received", ("school_lead",), ()),
     ("Schools", "admin.school_list", ("admin",), ()),
     ("People", "admin.user_list", ("admin",), ()),

@@ -1,5 +1,5 @@
 """The school page: one school's picture brought together (tracker.school_view)."""
-from flask import render_template
+from flask import abort, redirect, render_template, url_for
 
 from tracker import insights, school_view
 from tracker.blueprints.pages import bp
@@ -24,3 +24,13 @@ def school_page(school_id):
                            source_labels=insights.SOURCE_LABELS,
                            judgement_labels=insights.JUDGEMENT_LABELS,
                            action_days=insights.action_days())
+
+
+@bp.route("/my-school")
+def my_school():
+    """The signed-in person's own school's page (the menu's "My school"); 404 for someone
+    with no school of their own."""
+    school_id = school_view.own_school_id(me())
+    if school_id is None:
+        abort(404)
+    return redirect(url_for("pages.school_page", school_id=school_id))
