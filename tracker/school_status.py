@@ -60,3 +60,37 @@ def statuses(session, viewer, initiative_ids, today):
             overdue_milestones=overdue.get((initiative_id, school_id), 0)
             + overdue.get((initiative_id, None), 0)))
     return result
+
+
+@dataclass
+class PageView:
+    """What the initiative page shows per school: each school's status (for a shared
+    initiative), and the words for whom an update or milestone is for."""
+
+    #: Whether the initiative is shared by several schools (so it reports per school).
+    shared: bool
+    statuses: list
+    #: The name of every school the initiative's updates and milestones are for.
+    names: dict
+    current_ids: frozenset
+
+    def label_of(self, school_id):
+        """Whom an update or milestone for ``school_id`` is for, in words."""
+        if school_id is None:
+            return "All schools"
+        name = self.names.get(school_id, "A school")
+        return name if school_id in self.current_ids else f"{name} (no longer part of it)"
+
+
+def page_view(session, viewer, initiative, today):
+    """The initiative page's per-school part, in four queries whatever the number of schools.
+
+    An update or milestone for a school since taken out of the initiative is kept and named as
+    for a school no longer part of it."""
+    found = statuses(session, viewer, [initiative.id], today)[initiative.id]
+    referred = (select(Update.school_id).where(Update.initiative_id == initiative.id)
+                .union(select(Milestone.school_id).where(Milestone.initiative_id == initiative.id)))
+    names = dict(session.execute(select(School.id, School.name)
+                                 .where(School.id.in_(referred))).all())
+    return PageView(shared=len(initiative.schools) > 1, statuses=found, names=names,
+                    current_ids=frozenset(initiative.school_ids))

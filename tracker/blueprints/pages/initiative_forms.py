@@ -8,11 +8,11 @@ from sqlalchemy import or_, select
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker import pdsa, updates
+from tracker import pdsa, permissions, updates
 from tracker.blueprints.pages.common import whole_number
 from tracker.blueprints.pages.forms import Form, plausible_date
 from tracker.extensions import db
-from tracker.models import User, initiative_schools, user_schools
+from tracker.models import School, User, initiative_schools, user_schools
 
 # Choices as {value: label}: WTForms deprecates lists of tuples.
 RAG_CHOICES = {"green": "Green: on track", "amber": "Amber: some concerns",
@@ -25,11 +25,36 @@ ACT_CHOICES = {"adopt": "Adopt: keep the change as it is",
 # The initiative page holds several forms: each field's id names its form ("milestone-title",
 # "cycle-title"), so no two share one, while the names posted stay the plain field names.
 
+#: The "For" choice of an update or milestone that is for all the initiative's schools.
+ALL_SCHOOLS = {0: "All schools"}
+
+
+def for_choices(user, initiative, current=None):
+    """The "For" choices of a shared initiative's update or milestone form: all its schools,
+    then each one ``user`` may report for (``permissions.may_report_for``), plus ``current``
+    (a school the record is already for). Empty for a one-school initiative: no choice to make."""
+    if len(initiative.schools) < 2:
+        return {}
+    choices = ALL_SCHOOLS | {s.id: s.name for s in initiative.schools if s.id == current
+                             or permissions.may_report_for(user, initiative, s.id)}
+    if current is not None and current not in choices:
+        choices[current] = f"{db.session.get(School, current).name} (no longer part of it)"
+    return choices
+
+
+def school_id_of(field):
+    """The school a "For" field names, or None for all schools (or when not shown)."""
+    return field.data or None
+
+
 class UpdateForm(Form):
     rag = RadioField("How is it going?", choices=RAG_CHOICES, id="update-rag",
                      validators=[InputRequired("Choose green, amber or red.")])
     narrative = TextAreaField("What happened, in a sentence or two", id="update-narrative", validators=[
         DataRequired("Say in a sentence or two how it is going."), Length(max=updates.MAX_NARRATIVE)])
+    # The domain checks the school (updates.school_problem); its message shows beside the field.
+    school_id = SelectField("For", coerce=int, id="update-school_id", validate_choice=False,
+                            validators=[Optional()])
 
 
 class MilestoneForm(Form):
@@ -38,6 +63,8 @@ class MilestoneForm(Form):
     due_on = DateField("Due on", id="milestone-due_on",
                        validators=[InputRequired("Enter a due date."), plausible_date])
     owner_id = SelectField("Owner", coerce=int, id="milestone-owner_id", validators=[Optional()])
+    school_id = SelectField("For", coerce=int, id="milestone-school_id", validate_choice=False,
+                            validators=[Optional()])
 
 
 class VersionForm(Form):

@@ -13,12 +13,12 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from tracker import (clock, initiatives, insights, lifecycle, measures, milestones, pdsa, permissions,
-                     updates)
+                     school_status, updates)
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort
 from tracker.blueprints.pages.forms import Form, HELIX_LABELS, PILLAR_LABELS
 from tracker.blueprints.pages.initiative_forms import (CycleForm, MilestoneForm, UpdateForm,
-                                                       advance_form, people_of)
+                                                       advance_form, for_choices, people_of)
 from tracker.errors import GateBlocked
 from tracker.extensions import db
 from tracker.models.pdsa import STAGES
@@ -56,6 +56,9 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
     milestone_form = milestone_form or MilestoneForm(formdata=None)
     milestone_form.owner_id.choices = {0: "The initiative's owner"} | {
         u.id: u.name for u in (people_of(initiative) if can_write else [])}
+    update_form = update_form or UpdateForm(formdata=None)
+    update_form.school_id.choices = milestone_form.school_id.choices = (
+        for_choices(user, initiative) if can_write else {})
     cycle_form = cycle_form or CycleForm(formdata=None)
     cycle_form.parent_id.choices = {0: "None: a new line of testing"} | {
         c.id: c.title for c in cycles if c.stage in pdsa.ACTED}
@@ -64,6 +67,7 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
     return render_template(
         "pages/initiative_detail.html", initiative=initiative, today=today,
         one_out=initiatives.one_out_of(initiative),
+        per_school=school_status.page_view(session, user, initiative, today),
         can_write=can_write, can_move=can_move, is_admin=user.role == "admin",
         phases=lifecycle.PHASES, asking=asking, request_form=FlaskForm(formdata=None),
         checklist=lifecycle.gate_checklist(session, initiative),

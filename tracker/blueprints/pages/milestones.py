@@ -6,7 +6,8 @@ from tracker import milestones, permissions
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import afresh_message, commit_or_show, me, or_abort
 from tracker.blueprints.pages.initiative_forms import (MilestoneEditForm, MilestoneForm,
-                                                       VersionForm, people_of)
+                                                       VersionForm, for_choices, people_of,
+                                                       school_id_of)
 from tracker.blueprints.pages.lifecycle import back_to, initiative_for, render_initiative
 from tracker.extensions import db
 from tracker.models import Initiative
@@ -17,11 +18,13 @@ def milestone_add(initiative_id):
     initiative = initiative_for(initiative_id, permissions.WRITE)
     form = MilestoneForm()
     form.owner_id.choices = {0: ""} | {u.id: u.name for u in people_of(initiative)}
+    form.school_id.choices = for_choices(me(), initiative)
     if form.validate_on_submit():
         ok, _ = commit_or_show(form, lambda: (
             milestones.create_milestone(db.session, me(), initiative, title=form.title.data,
                                         due_on=form.due_on.data,
-                                        owner_id=form.owner_id.data or None)
+                                        owner_id=form.owner_id.data or None,
+                                        school_id=school_id_of(form.school_id))
         ))
         if ok:
             flash(f"Added the milestone “{form.title.data.strip()}”.", "success")
@@ -58,11 +61,15 @@ def milestone_edit(milestone_id):
     form.owner_id.choices = {0: "No one named"} | (
         {milestone.owner_id: milestone.owner.name} if milestone.owner else {}) | {
         u.id: u.name for u in people_of(initiative)}
+    form.school_id.choices = for_choices(me(), initiative, current=milestone.school_id)
     if request.method == "GET":
         form.version.data = milestone.version
         form.owner_id.data = milestone.owner_id or 0
+        form.school_id.data = milestone.school_id or 0
     if form.validate_on_submit():
         changes = {"title": form.title.data, "due_on": form.due_on.data}
+        if form.school_id.choices:
+            changes["school_id"] = school_id_of(form.school_id)
         if (form.owner_id.data or None) != milestone.owner_id:
             # Only a change is checked: an owner who has since left need not block a reschedule.
             changes["owner_id"] = form.owner_id.data or None
