@@ -25,7 +25,7 @@ from collections import defaultdict
 
 from sqlalchemy import exists, select
 
-from tracker import clock, measures, permissions
+from tracker import clock, measures, permissions, schools
 from tracker.errors import Forbidden, Invalid, NotFound, check_version
 from tracker.models import Driver, Goal, Initiative, School, initiative_drivers
 
@@ -88,6 +88,12 @@ def get_driver(session, user, goal, driver_id):
 def _require_writer(user, school_id):
     if not permissions.may_write_goal(user, school_id):
         raise Forbidden(WRITE_REFUSAL)
+
+
+def writable_schools(session, user):
+    """The schools whose goals ``user`` may write, by name (the choices of a goal's form)."""
+    return [s for s in session.execute(schools.visible_schools(user)).scalars()
+            if permissions.may_write_goal(user, s.id)]
 
 
 # --- goals ----------------------------------------------------------------------------------
@@ -245,6 +251,17 @@ def set_drivers(session, actor, initiative, driver_ids):
     return initiative
 
 
+def served_by(session, user, initiative):
+    """The drivers ``initiative`` serves that ``user`` may see, as ``[(goal, driver)]`` by
+    goal and driver (one query)."""
+    rows = session.execute(visible_goals(
+        select(Goal, Driver).join(Driver, Driver.goal_id == Goal.id)
+        .join(initiative_drivers, initiative_drivers.c.driver_id == Driver.id)
+        .where(initiative_drivers.c.initiative_id == initiative.id), user)
+        .order_by(Goal.school_id.is_not(None), Goal.title, Goal.id, Driver.id)).all()
+    return [(goal, driver) for goal, driver in rows]
+
+
 def driver_choices(session, actor, initiative_school_ids):
     """The drivers an initiative of ``initiative_school_ids`` may serve, grouped by goal, as
     ``[(goal, [(driver, primary title or None)])]`` (two queries): the trust's goals and
@@ -274,11 +291,14 @@ def _tree_order(drivers):
 def diagram(session, user, goal):
     """The goal's driver diagram as plain data (two queries, whatever its size)::
 
-        {"goal": goal, "drivers": [{"id", "title", "children": [...same, no children...],
-                                    "initiatives": [{"id", "title", "phase", "rag", "status"}]}]}
+        {"goal": goal, "drivers": [{"id", "title", "parent_id", "version",
+                                    "children": [...the same, with no children...],
+                                    "initiatives": [{"id", "title", "phase", "rag", "status"}],
+                                    "no_initiative": bool}]}
 
     Primary drivers in the order added, each with its secondary drivers; under each driver
-    the initiatives ``user`` may see, by title.
+    the initiatives ``user`` may see, by title. ``no_initiative``: none under the driver nor
+    under its secondary drivers (the gap a driver diagram exists to show).
     """
     drivers = session.execute(drivers_of(goal)).scalars().all()
     linked = defaultdict(list)
@@ -292,9 +312,11 @@ def diagram(session, user, goal):
         linked[driver_id].append(dict(zip(("id", "title", "phase", "rag", "status"), values)))
 
     def node(driver, children):
+        # A gap in the diagram: no work the reader sees under the driver or its children.
+        empty = not linked[driver.id] and all(c["no_initiative"] for c in children)
         return {"id": driver.id, "title": driver.title, "parent_id": driver.parent_id,
                 "version": driver.version, "children": children,
-                "initiatives": linked[driver.id]}
+                "initiatives": linked[driver.id], "no_initiative": empty}
 
     secondary = defaultdict(list)
     for driver in drivers:

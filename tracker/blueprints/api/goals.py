@@ -82,6 +82,8 @@ class DiagramSecondaryOut(StrictSchema):
     version = fields.Integer()
     children = fields.List(fields.Dict(), metadata={"description": "Always empty: two levels."})
     initiatives = fields.List(fields.Nested(DiagramInitiativeOut))
+    no_initiative = fields.Boolean(metadata={
+        "description": "No initiative you can see serves this driver or its secondary drivers."})
 
 
 class DiagramDriverOut(DiagramSecondaryOut):

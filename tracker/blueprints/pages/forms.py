@@ -127,6 +127,8 @@ class InitiativeForm(Form):
     pillars = MultiCheckboxField("Pillars", choices=options((p, PILLAR_LABELS[p]) for p in PILLARS))
     helix_components = MultiCheckboxField("Triple helix components",
                                           choices=options((c, HELIX_LABELS[c]) for c in HELIX_COMPONENTS))
+    #: The drivers (of goals) it serves; the page groups the boxes by goal (``driver_groups``).
+    driver_ids = MultiCheckboxField("Drivers it serves", coerce=int)
     out_initiative_id = SelectField("Initiative it replaces", coerce=int, validators=[Optional()])
     out_practice = StringField("Or: the practice it stops", validators=[Length(max=2000)])
     out_due_on = DateField("Stopped by", validators=[Optional(), plausible_date])

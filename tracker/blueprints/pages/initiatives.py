@@ -1,7 +1,7 @@
 """Initiative pages: the filtered list, one initiative, starting and editing one."""
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from tracker import initiatives, permissions, schools
+from tracker import goals, initiatives, permissions, schools
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS, InitiativeForm, options
@@ -82,6 +82,11 @@ def _fill_choices(form, user, initiative=None):
     if named is not None and named not in others:
         others.append(named)
     form.out_initiative_id.choices = options([(0, "None")] + [(i.id, i.title) for i in others])
+    # The drivers it may serve: the trust's goals' and its (or the person's) schools' goals'.
+    form.driver_groups = goals.driver_choices(
+        db.session, user, initiative.school_ids if initiative else [s.id for s in visible])
+    form.driver_ids.choices = options(
+        (d.id, d.title) for _, group in form.driver_groups for d, _ in group)
 
 
 @bp.route("/initiatives/new", methods=["GET", "POST"])
@@ -100,6 +105,7 @@ def initiative_new():
                 db.session, user, title=form.title.data, school_ids=form.school_ids.data,
                 owner_id=form.owner_id.data or None, pillars=form.pillars.data or [],
                 helix_components=form.helix_components.data or [], one_out=form.one_out(),
+                driver_ids=form.driver_ids.data or [],
                 **{f: getattr(form, f).data or "" for f in initiatives.TEXT_FIELDS if f != "title"})
         ))
         if ok:
@@ -134,6 +140,7 @@ def initiative_edit(initiative_id):
         form.out_practice.data, form.out_due_on.data = initiative.out_practice, initiative.out_due_on
         form.out_done_on.data = initiative.out_done_on
         form.version.data = initiative.version
+        form.driver_ids.data = initiative.driver_ids
     if form.validate_on_submit():
         version = whole_number(form.version.data)
         ok, _ = commit_or_show(form, lambda: initiatives.update_initiative(
@@ -141,7 +148,7 @@ def initiative_edit(initiative_id):
             school_ids=form.school_ids.data + initiatives.hidden_school_ids(user, initiative),
             owner_id=form.owner_id.data or user.id,
             pillars=form.pillars.data or [], helix_components=form.helix_components.data or [],
-            one_out=form.one_out(),
+            one_out=form.one_out(), driver_ids=form.driver_ids.data or [],
             **{f: getattr(form, f).data or "" for f in initiatives.TEXT_FIELDS if f != "title"}),
             stale_message="Someone else changed this initiative while you were editing. "
                           "Your changes are still in the form: check the current version "

@@ -12,8 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from tracker import (clock, initiatives, insights, lifecycle, measures, milestones, pdsa, permissions,
-                     school_status, updates)
+from tracker import (clock, goals, initiatives, insights, lifecycle, measures, milestones, pdsa,
+                     permissions, school_status, updates)
 from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort
 from tracker.blueprints.pages.forms import Form, HELIX_LABELS, PILLAR_LABELS
@@ -84,6 +84,7 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
         answered_insights=insights.answered_by(session, user, initiative),
         move_form=move_form, update_form=update_form or UpdateForm(formdata=None),
         milestone_form=milestone_form, cycle_form=cycle_form,
+        drivers_served=goals.served_by(session, user, initiative),
         pillar_names=[PILLAR_LABELS[p] for p in initiative.pillars],
         helix_names=[HELIX_LABELS[c] for c in initiative.helix_components])
 
