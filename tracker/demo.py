@@ -4,15 +4,15 @@
 ``size="large"`` builds a trust of 120 schools and thousands of initiatives for the benchmarks.
 """
 import random
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
 from tracker.clock import today
-from tracker.models import (Allocation, DeimplementationReview, Expert, Initiative, InitiativeTag,
-                            Measure, MeasurePoint, Milestone, PdsaCycle, School, SelfEvaluation,
-                            SelfEvaluationRating, Transition, TrustPolicy, Unavailability, Update,
-                            User)
+from tracker.models import (Allocation, DeimplementationReview, Driver, Expert, Goal, Initiative,
+                            InitiativeTag, Measure, MeasurePoint, Milestone, PdsaCycle, School,
+                            SelfEvaluation, SelfEvaluationRating, Transition, TrustPolicy,
+                            Unavailability, Update, User)
 from tracker.models.base import utcnow
 from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
 from tracker.models.insight import Insight, InsightPillar
@@ -113,6 +113,8 @@ def seed(session, size="normal"):
     _self_evaluations(session, schools, people, now)
     _trust_kpis(session, schools, now, rng)
     _insights(session, schools, people, initiatives, now)
+    session.flush()
+    _goals(session, schools, people, initiatives, now)
     session.flush()
     return (f"Loaded the demo trust: {len(schools)} schools, {len(people['all'])} people, "
             f"{len(experts)} experts, {len(initiatives)} initiatives.\n" + sign_ins())
@@ -513,3 +515,60 @@ def _insights(session, schools, people, initiatives, now):
                 author_id=(heads.get(school.id) or central).id,
                 pillar_tags=[InsightPillar(pillar=p) for p in pillars],
                 initiatives=answering if acted else []))
+
+
+#: The trust's goal and its driver diagram: (primary driver, [(secondary driver, the themes of
+#: the initiatives that serve it)]). One secondary driver has no initiative yet.
+TRUST_GOAL_DRIVERS = [
+    ("Systematic phonics taught well in every class", [
+        ("Daily phonics lessons taught with fidelity", ["Daily phonics catch-up"]),
+        ("Reading books matched to the sounds pupils know", []),
+        ("Retrieval of sounds and words every day", ["Retrieval practice starters"])]),
+    ("Pupils understand and talk about what they read", [
+        ("Comprehension strategies modelled and practised", ["Reciprocal reading in Key Stage 2"]),
+        ("Rich talk about books in every lesson", ["Oracy across the curriculum"])]),
+    ("Every pupil in school and ready to learn", [
+        ("Absence followed up from the first day", ["Attendance first-day calling"]),
+        ("Teaching adapted for pupils with SEND", ["Adaptive teaching for SEND"]),
+        ("Calm, consistent routines", ["Behaviour: consistent routines"])]),
+]
+
+
+def _goals(session, schools, people, initiatives, now):
+    """The trust's reading goal, tied to the reading KPI, with its drivers and the initiatives
+    serving them (two per secondary driver at most, one driver with none yet); and one
+    school's attendance goal."""
+    reading = session.execute(select(Measure).where(
+        Measure.initiative_id.is_(None), Measure.name.startswith("Reading"))).scalars().first()
+    admin = next(u for u in people["all"] if u.role == "admin")
+    summer = date(now.year + 2, 7, 20)
+    goal = Goal(title="Every pupil reads fluently by age 9",
+                aim=("By July {0}, 90% of Year 4 pupils in every school score 100 or more on the "
+                     "trust's common reading assessment, and no school is below 80%.").format(summer.year),
+                measure_id=reading.id if reading else None, target_on=summer, author_id=admin.id)
+    session.add(goal)
+    session.flush()
+    for primary_title, secondaries in TRUST_GOAL_DRIVERS:
+        primary = Driver(goal_id=goal.id, title=primary_title)
+        session.add(primary)
+        session.flush()
+        for title, themes in secondaries:
+            serving = [i for i in initiatives if i.title.split(" (")[0] in themes][:2]
+            session.add(Driver(goal_id=goal.id, parent_id=primary.id, title=title,
+                               initiatives=serving))
+    school = next((s for s in schools if s.urn == "DEMO07"), schools[0])
+    own = [i for i in initiatives if school in i.schools and i.status == "active"]
+    school_goal = Goal(title="Persistent absence below 15%", school_id=school.id,
+                       aim=f"Persistent absence at {school.name} falls from 27% to below 15% by "
+                           f"the end of the summer term {summer.year - 1}.",
+                       target_on=date(summer.year - 1, 7, 20), author_id=admin.id)
+    session.add(school_goal)
+    session.flush()
+    families = Driver(goal_id=school_goal.id, title="Families know why every day counts")
+    session.add(families)
+    session.flush()
+    session.add_all([
+        Driver(goal_id=school_goal.id, parent_id=families.id, title="A call home on the first day",
+               initiatives=[i for i in own if i.title.startswith("Attendance")][:1] or own[:1]),
+        Driver(goal_id=school_goal.id, parent_id=families.id,
+               title="Termly attendance meetings with families")])

@@ -26,6 +26,8 @@ TRUST_VIEW = [
     ("Coverage", "pages.coverage_page", ("pages.coverage_page",)),
     ("Self-evaluation", "pages.self_evaluation_page", ("pages.self_evaluation_page",
                                                        "pages.record_self_evaluation")),
+    ("Goals", "pages.goal_list", ("pages.goal_list", "pages.goal_new", "pages.goal_edit",
+                                  "pages.goal_detail")),
 ]
 
 #: (label, endpoint, roles that see it or None for everyone, the endpoints it is current on),
