@@ -162,7 +162,7 @@ def test_the_policy_capacity_and_digest_jobs_mail_their_people(session, make, ru
         subjects[m["To"].addresses[0].addr_spec].append(str(m["Subject"]))
     assert any("One in, one out: 1 breach" in s for s in subjects["head@school.example"])
     assert any("Capacity" in s for s in subjects["central@trust.example"])
-    assert any("Weekly digest" in s for s in subjects["governor@school.example"])
+    assert any("Your schools' week" in s for s in subjects["governor@school.example"])
 
 
 # --- leases and the scheduler -------------------------------------------------------------------

@@ -90,9 +90,6 @@ def _policy_items(session, today, config):
 
 
 def _capacity_items(session, today, config):
-    if not nudges.capacity_available():
-        log.warning("capacity job: tracker.capacity is not installed yet; nothing to check")
-        return {}
     return nudges.capacity_nudges(session, today)
 
 
@@ -112,8 +109,9 @@ JOBS = {job.name: job for job in (
         _mail_job("policy", _policy_items)),
     Job("capacity", "Over-allocated experts and initiatives in Deliver with no capacity, "
                     "to the central team.", _mail_job("capacity", _capacity_items)),
-    Job("digest", "The weekly digest for school leads and viewers: what moved, what is "
-                  "late, what was stopped.", _mail_job("digest", _digest_items)),
+    Job("digest", "The weekly digest, one per role: a project lead's week ahead, a school "
+                  "lead's schools, the central team's capacity, the board's trust summary.",
+        _mail_job("digest", _digest_items)),
     Job("outbox", "Sends the queued mail (retrying with backoff).", _send_outbox, daily=False),
 )}
 

@@ -153,16 +153,18 @@ def visible_schools(session, user, school_ids=None):
     return session.execute(stmt).scalars().all()
 
 
-def _pairs_by(session, measure_ids, school_ids):
-    """``{(measure_id, school_id): [(on, value), ...]}`` for these KPIs and schools: one query."""
+def _pairs_by(session, measure_ids, school_ids, as_of=None):
+    """``{(measure_id, school_id): [(on, value), ...]}`` for these KPIs and schools (only the
+    points dated ``as_of`` or before, when given): one query."""
     out = defaultdict(list)
     if not measure_ids or not school_ids:
         return out
-    rows = session.execute(
-        select(MeasurePoint.measure_id, MeasurePoint.school_id, MeasurePoint.on, MeasurePoint.value)
-        .where(MeasurePoint.measure_id.in_(list(measure_ids)),
-               MeasurePoint.school_id.in_(list(school_ids)))
-        .order_by(MeasurePoint.on, MeasurePoint.id))
+    stmt = (select(MeasurePoint.measure_id, MeasurePoint.school_id, MeasurePoint.on, MeasurePoint.value)
+            .where(MeasurePoint.measure_id.in_(list(measure_ids)),
+                   MeasurePoint.school_id.in_(list(school_ids))))
+    if as_of is not None:
+        stmt = stmt.where(MeasurePoint.on <= as_of)
+    rows = session.execute(stmt.order_by(MeasurePoint.on, MeasurePoint.id))
     for measure_id, school_id, on, value in rows:
         out[(measure_id, school_id)].append((on, value))
     return out
@@ -178,15 +180,16 @@ def compare_schools(session, user, measure, schools=None):
     return [judge(measure, school_id, pairs[(measure.id, school_id)]) for school_id in ids]
 
 
-def summaries(session, user, school_ids):
+def summaries(session, user, school_ids, as_of=None):
     """Every trust KPI in each of ``school_ids`` that ``user`` sees:
     ``{(measure_id, school_id): SchoolKpi}``, a pair for every KPI and school (``n`` 0 when
-    the school has no point). Three queries whatever the number of schools, KPIs or points:
-    the KPIs, their re-bases and the points."""
+    the school has no point). ``as_of`` reads them as they stood on that day (its points
+    up to it; the weekly digest compares today with a week ago). Three queries whatever
+    the number of schools, KPIs or points: the KPIs, their re-bases and the points."""
     visible = permissions.visible_school_ids(user)
     ids = [s for s in school_ids if visible is None or s in visible]
     kpis = trust_kpis(session)
-    pairs = _pairs_by(session, [k.id for k in kpis], ids)
+    pairs = _pairs_by(session, [k.id for k in kpis], ids, as_of)
     return {(k.id, s): judge(k, s, pairs[(k.id, s)]) for k in kpis for s in ids}
 
 

@@ -43,12 +43,17 @@ TOPICS = (
     Topic("policy", "One in, one out breaches",
           "Your schools over their limit of initiatives, or late stopping what they named.",
           (DAILY, WEEKLY, NEVER), ("admin", "school_lead")),
+    Topic("insights", "Concerns no initiative has taken up",
+          "Concerns from QA visits, reviews, surveys and the like in your schools that no "
+          "initiative has answered a month after they were raised.",
+          (WEEKLY, DAILY, NEVER), ("admin", "school_lead")),
     Topic("capacity", "Capacity problems",
           "Experts allocated beyond their days, and initiatives in Deliver with no capacity.",
           (WEEKLY, NEVER), ("admin", "central_team")),
     Topic("digest", "Weekly digest",
-          "What moved, what is late and what was stopped in your schools this week.",
-          (WEEKLY, NEVER), ("admin", "school_lead", "viewer")),
+          "Once a week, a summary for your role: a project lead's week ahead, a school's late "
+          "and stuck work, the central team's capacity, or the trust's week for the board.",
+          (WEEKLY, NEVER), ("admin", "central_team", "school_lead", "project_lead", "viewer")),
 )
 TOPIC_BY_CODE = {t.code: t for t in TOPICS}
 FREQUENCY_LABELS = {DAILY: "Daily", WEEKLY: "Weekly", NEVER: "Never"}

@@ -3,10 +3,13 @@
 from collections import Counter
 
 from tracker import mail
+from tracker import nudges
 from tracker.nudges import long_date
 
 #: Lines listed per section of an email; the rest are counted with a link.
 MAX_LINES = 25
+#: The board's digest fits a screen: so many lines a section, the rest counted with a link.
+BOARD_LINES = 3
 
 #: kind → the section heading it appears under, in the order sections are shown.
 SECTIONS = {
@@ -18,13 +21,20 @@ SECTIONS = {
     "initiative_stale": "Initiatives with no recent update",
     "milestone_due": "Milestones due soon",
     "review_due": "Reviews due soon",
+    "unanswered_concern": "Concerns no initiative has taken up",
     "over_limit": "Schools over their limit",
     "out_overdue": "Outs not carried out",
     "over_allocated": "Experts over-allocated",
     "no_capacity": "Initiatives in Deliver with no capacity",
+    "week_milestone": "Milestones due in the week ahead",
+    "week_review": "Reviews due in the week ahead",
+    "week_cycle": "PDSA cycles to move on",
+    "week_update": "Progress updates due",
+    "kpi_changed": "Trust KPIs whose reading changed",
+    "started": "What started",
     "moved": "What moved",
-    "late": "What is late",
     "stopped": "What was stopped",
+    "late": "What is late",
 }
 
 
@@ -42,6 +52,16 @@ NOUNS = {
     "out_overdue": ("out not carried out", "outs not carried out"),
     "over_allocated": ("expert over-allocated", "experts over-allocated"),
     "no_capacity": ("initiative with no capacity", "initiatives with no capacity"),
+    "unanswered_concern": ("unanswered concern", "unanswered concerns"),
+    "week_milestone": ("milestone due", "milestones due"),
+    "week_review": ("review due", "reviews due"),
+    "week_cycle": ("PDSA cycle to move on", "PDSA cycles to move on"),
+    "week_update": ("update due", "updates due"),
+    "kpi_changed": ("KPI reading changed", "KPI readings changed"),
+    "started": ("started", "started"),
+    "moved": ("moved", "moved"),
+    "stopped": ("stopped", "stopped"),
+    "late": ("late", "late"),
 }
 
 
@@ -55,48 +75,73 @@ SUBJECTS = {
     "nudges": "{count} thing{s} need{verb} your attention",
     "policy": "One in, one out: {count} breach{es} in your schools",
     "capacity": "Capacity: {count} problem{s} to look at",
-    "digest": "Weekly digest for the week to {day}",
+    nudges.BOARD: "The trust's week to {day}",
+    nudges.SCHOOL: "Your schools' week to {day}",
+    nudges.WEEK_AHEAD: "Your week ahead from {monday}",
+    nudges.CENTRAL: "Capacity and unallocated Deliver work, week to {day}",
 }
 INTROS = {
     "nudges": "Here is what needs your attention in the tracker today. Each line links to the "
               "page where you can act on it.",
     "policy": "These schools break the trust's “one in, one out” policy today.",
     "capacity": "These capacity problems need the central team's attention.",
-    "digest": "What happened in your schools in the last seven days.",
+    nudges.BOARD: "The trust's week in brief: what changed since last week, the KPIs whose "
+                  "reading changed, breaches and concerns no initiative has taken up.",
+    nudges.SCHOOL: "Your schools this week: what is late, stuck or quiet, breaches of one in, "
+                   "one out, concerns no initiative has taken up, and what moved or stopped.",
+    nudges.WEEK_AHEAD: "What falls to you in the week ahead. Each line links to the page "
+                       "where you can do it.",
+    nudges.CENTRAL: "Experts allocated beyond their days, and initiatives in Deliver with no "
+                    "expert behind them.",
 }
 #: The section whose "more" link lists everything of its kind.
-MORE_LINKS = {"moved": "/initiatives", "late": "/initiatives", "stopped": "/stopped"}
+MORE_LINKS = {"moved": "/initiatives", "late": "/initiatives", "stopped": "/stopped",
+              "started": "/initiatives", "kpi_changed": "/kpis", "over_limit": "/dashboard",
+              "out_overdue": "/dashboard", "unanswered_concern": "/dashboard",
+              "over_allocated": "/planner", "no_capacity": "/planner"}
+
+
+def audience_of(job, user):
+    """What ``job``'s email to ``user`` is written as: the job, or for the digest the
+    reader's digest (``nudges.digest_audience``)."""
+    if job != "digest":
+        return job
+    return nudges.digest_audience(user.role, bool(user.school_ids)) or nudges.SCHOOL
 
 
 def compose(job, user, items, today, config):
-    """``(subject, text, html)`` of ``job``'s email to ``user`` listing ``items``."""
+    """``(subject, text, html)`` of ``job``'s email to ``user`` listing ``items``. The
+    board's digest lists ``BOARD_LINES`` a section and links to the dashboard."""
     base = config["BASE_URL"].rstrip("/")
+    audience = audience_of(job, user)
+    most = BOARD_LINES if audience == nudges.BOARD else MAX_LINES
     sections = []
     for kind, heading in SECTIONS.items():
         mine = [i for i in items if i.kind == kind]
         if mine:
             sections.append({
-                "heading": heading, "more": max(0, len(mine) - MAX_LINES),
+                "heading": heading, "more": max(0, len(mine) - most),
                 "more_url": base + MORE_LINKS.get(kind, "/"),
                 "lines": [{"title": i.title, "detail": i.detail, "initiative": i.initiative,
-                           "url": base + i.path} for i in mine[:MAX_LINES]]})
-    subject = _subject(job, items, today, config)
-    context = {"name": user.name.split()[0] if user.name.strip() else user.name, "intro": INTROS[job], "sections": sections,
+                           "url": base + i.path} for i in mine[:most]]})
+    subject = _subject(audience, items, today, config)
+    context = {"name": user.name.split()[0] if user.name.strip() else user.name,
+               "intro": INTROS[audience], "sections": sections,
                "subject": subject, "trust": config.get("TRUST_NAME", "Tracker"),
+               "dashboard_url": base + "/dashboard" if audience == nudges.BOARD else None,
                "settings_url": base + "/account/notifications"}
     return subject, mail.render("summary.txt", **context), mail.render("summary.html", **context)
 
 
-def _subject(job, items, today, config):
+def _subject(audience, items, today, config):
     count = len(items)
-    text = SUBJECTS[job].format(count=count, s="" if count == 1 else "s",
-                                es="" if count == 1 else "es", verb="s" if count == 1 else "",
-                                day=long_date(today))
-    if job == "nudges":
-        kinds = Counter(i.kind for i in items)
-        parts = [counted(k, n) for k, n in kinds.most_common(3)]
-        text += ": " + ", ".join(parts)
-    elif job == "digest":
-        kinds = Counter(i.kind for i in items)
-        text += f": {kinds['moved']} moved, {kinds['late']} late, {kinds['stopped']} stopped"
+    monday = nudges.week_ahead_monday(today)
+    text = SUBJECTS[audience].format(count=count, s="" if count == 1 else "s",
+                                     es="" if count == 1 else "es", verb="s" if count == 1 else "",
+                                     day=long_date(today), monday=long_date(monday))
+    kinds = Counter(i.kind for i in items)
+    if audience == "nudges":
+        text += ": " + ", ".join(counted(k, n) for k, n in kinds.most_common(3))
+    elif audience in INTROS and audience not in ("policy", "capacity"):
+        text += ": " + ", ".join([counted(k, kinds[k]) for k in SECTIONS if kinds[k]][:4])
     return mail.header_text(f"[{config.get('TRUST_NAME', 'Tracker')}] {text}", 200)

@@ -17,8 +17,11 @@ Who gets what:
 - one in, one out breaches (``tracker.policy.breaches``): the school's leads (admins
   when a school has none);
 - capacity problems (``tracker.capacity``): the central team (admins when there is none);
-- the weekly digest: school leads and viewers, for their schools (a viewer with no
-  school: the whole trust): what moved, what is late, what was stopped.
+- unanswered concerns (``tracker.insights.unanswered``): the school's leads (admins when a
+  school has none), in the same daily email as their other nudges;
+- the weekly digest, one per reader (``digest_audience``): a project lead's week ahead, a
+  school's week for its leads and viewers, the central team's capacity, and the trust's
+  week for the board (whoever reads the whole trust: viewers with no school, admins).
 
 Nobody inactive or anonymised is ever a recipient.
 """
@@ -30,6 +33,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from sqlalchemy import and_, func, select
 
+from tracker import capacity, insights, kpis, my_week, pdsa, policy
 from tracker.models import (DeimplementationReview, Initiative, Milestone, School, Transition,
                             User, initiative_schools, user_schools)
 from tracker.models.initiative import PHASE_LABELS
@@ -132,13 +136,15 @@ def _initiative_path(initiative_id, anchor=""):
 def nudges(session, today, *, due_soon_days=7, stale_days=30, escalate_after_days=14,
            pdsa_do_days=14, pdsa_idle_days=30, zone="Europe/London"):
     """Everything the daily nudges job tells each person on ``today``:
-    ``{user_id: [Item]}``. A fixed number of queries (nine) whatever the trust's size."""
+    ``{user_id: [Item]}``. A fixed number of queries (eleven) whatever the trust's size."""
     people = People(session)
     grouped = Grouped()
     _milestones(session, today, people, grouped, due_soon_days, escalate_after_days)
     _reviews(session, today, people, grouped, due_soon_days, escalate_after_days)
     _stale(session, today, people, grouped, stale_days, zone)
     _stuck_cycles(session, today, people, grouped, pdsa_do_days, pdsa_idle_days)
+    for school_id, item in unanswered_items(session, today):
+        grouped.add(people.leads_of([school_id]) or people.role("admin"), item)
     return grouped.result()
 
 
@@ -240,8 +246,6 @@ def _stale(session, today, people, grouped, stale_days, zone):
 
 
 def _stuck_cycles(session, today, people, grouped, do_days, idle_days):
-    from tracker import pdsa
-
     for cycle in pdsa.stuck_cycles(session, today, do_days=do_days, idle_days=idle_days):
         initiative = cycle.initiative
         grouped.add([people.first_active(cycle.owner_id, initiative.owner_id)], Item(
@@ -255,63 +259,82 @@ def _stuck_cycles(session, today, people, grouped, do_days, idle_days):
 def policy_nudges(session, today):
     """One in, one out breaches on ``today`` for each school's leads (admins when a school
     has no lead): ``{user_id: [Item]}``. A fixed number of queries."""
-    from tracker import policy
-
-    found = policy.breaches(session, today)
     people = People(session)
+    grouped = Grouped()
+    for school_id, item in breach_items(session, today):
+        grouped.add(people.leads_of([school_id]) or people.role("admin"), item)
+    return grouped.result()
+
+
+def breach_items(session, today, topic="policy"):
+    """``[(school_id, Item)]``: each one in, one out breach on ``today`` (six queries)."""
+    found = policy.breaches(session, today)
     titles = dict(session.execute(select(Initiative.id, Initiative.title)
                                   .where(Initiative.id.in_({b["initiative_id"] for b in found} or {-1}))).all())
     names = dict(session.execute(select(School.id, School.name)
                                  .where(School.id.in_({b["school_id"] for b in found} or {-1}))).all())
-    grouped = Grouped()
+    items = []
     for breach in found:
         school, initiative_id = names.get(breach["school_id"], "A school"), breach["initiative_id"]
         title = titles.get(initiative_id, "an initiative")
         since = breach["since"]
         if breach["kind"] == "over_limit":
-            item = Item("policy", "over_limit", school,
+            item = Item(topic, "over_limit", school,
                         f"Over its limit of initiatives in Prepare or Deliver since "
                         f"{long_date(since)}, when “{title}” was taken on.",
                         f"/policy/schools/{breach['school_id']}", title, (since, initiative_id))
         else:
-            item = Item("policy", "out_overdue", title,
+            item = Item(topic, "out_overdue", title,
                         f"In {school}: what it was to stop is not stopped (overdue since "
                         f"{long_date(since)}).", _initiative_path(initiative_id), title,
                         (since, initiative_id))
-        leads = people.leads_of([breach["school_id"]]) or people.role("admin")
-        grouped.add(leads, item)
-    return grouped.result()
+        items.append((breach["school_id"], item))
+    return items
+
+
+# --- unanswered concerns -------------------------------------------------------------------
+
+def unanswered_items(session, today, school_ids=None, topic="insights"):
+    """``[(school_id, Item)]``: each concern no initiative has taken up on ``today``
+    (``tracker.insights.unanswered``), oldest first; two queries."""
+    found = insights.unanswered(session, today, school_ids)
+    names = dict(session.execute(select(School.id, School.name).where(
+        School.id.in_({i.school_id for i in found} or {-1}))).all())
+    items = []
+    for insight in found:
+        source = insights.SOURCE_LABELS.get(insight.source, insight.source)
+        detail = (f"{source}, {long_date(insight.on)}: judged a concern, and no initiative has "
+                  f"taken it up since {long_date(insights.answer_by(insight.on))}.")
+        items.append((insight.school_id, Item(
+            topic, "unanswered_concern", insight.title, detail,
+            f"/schools/{insight.school_id}/insights?unanswered=1",
+            names.get(insight.school_id, ""), (insight.on, insight.id))))
+    return items
 
 
 # --- the capacity job --------------------------------------------------------------------
 
-def capacity_available():
-    """Whether the capacity rules (``tracker.capacity``) are installed yet."""
-    try:
-        from tracker import capacity
-    except ModuleNotFoundError:
-        return False
-    return hasattr(capacity, "over_allocations") and hasattr(capacity, "initiatives_without_capacity")
-
-
 def capacity_nudges(session, today, weeks=8):
     """Experts over-allocated in the ``weeks`` from ``today``'s week, and initiatives in
     Deliver with no capacity, for the central team (admins when there is none)."""
-    from tracker import capacity
-
-    monday = today - timedelta(days=today.weekday())
-    items = [_over_allocated_item(entry)
-             for entry in capacity.over_allocations(session, monday, monday + timedelta(weeks=weeks, days=-1))]
-    items += [_no_capacity_item(entry, today)
-              for entry in capacity.initiatives_without_capacity(session, today)]
     people = People(session)
     grouped = Grouped()
-    for item in items:
+    for item in capacity_items(session, today, weeks):
         grouped.add(people.role("central_team") or people.role("admin"), item)
     return grouped.result()
 
 
-def _over_allocated_item(entry):
+def capacity_items(session, today, weeks=8, topic="capacity"):
+    """``[Item]``: the over-allocated experts and the Deliver initiatives with no capacity."""
+    monday = today - timedelta(days=today.weekday())
+    items = [_over_allocated_item(entry, topic) for entry in capacity.over_allocations(
+        session, monday, monday + timedelta(weeks=weeks, days=-1))]
+    items += [_no_capacity_item(entry, topic)
+              for entry in capacity.initiatives_without_capacity(session, today)]
+    return items
+
+
+def _over_allocated_item(entry, topic):
     """An item from one entry of ``capacity.over_allocations``."""
     weeks = entry["weeks"]
     mondays = sorted(date.fromisocalendar(int(w["week"][:4]), int(w["week"][6:]), 1) for w in weeks)
@@ -319,12 +342,12 @@ def _over_allocated_item(entry):
     count = f"{len(weeks)} week{'s' if len(weeks) != 1 else ''}"
     detail = (f"Over their days by up to {worst:g} a week, in {count} from the week of "
               f"{long_date(mondays[0])}.")
-    return Item("capacity", "over_allocated", entry["name"], detail,
+    return Item(topic, "over_allocated", entry["name"], detail,
                 "/planner", "", (mondays[0], entry["name"]))
 
 
-def _no_capacity_item(initiative, today):
-    return Item("capacity", "no_capacity", initiative.title,
+def _no_capacity_item(initiative, topic):
+    return Item(topic, "no_capacity", initiative.title,
                 "In Deliver with no expert allocated to it today.",
                 _initiative_path(initiative.id), initiative.title, (initiative.title, initiative.id))
 
@@ -333,31 +356,201 @@ def _no_capacity_item(initiative, today):
 
 DIGEST_DAYS = 7
 
+#: The digest each reader gets, by what they do (``digest_audience``).
+BOARD, SCHOOL, WEEK_AHEAD, CENTRAL = "board", "school", "week_ahead", "central"
+
+#: Making Data Count readings in words (the words of the icons, templates/_mdc.html).
+VARIATION_WORDS = {"improvement": "special cause improvement", "concern": "special cause concern",
+                   "common_cause": "common cause variation", None: "too few points to judge"}
+ASSURANCE_WORDS = {"pass": "consistently passes the target", "fail": "consistently fails the target",
+                   "uncertain": "hit and miss the target", None: "no assurance yet"}
+
+
+def digest_audience(role, has_schools):
+    """Which digest a person reads: the **board** is whoever reads the whole trust (a viewer
+    with no school, and the admins); a school lead, or a viewer of some schools, reads their
+    schools'; a project lead their week ahead; the central team its capacity."""
+    if role == "admin" or (role == "viewer" and not has_schools):
+        return BOARD
+    if role in ("school_lead", "viewer"):
+        return SCHOOL if has_schools else None
+    return {"project_lead": WEEK_AHEAD, "central_team": CENTRAL}.get(role)
+
 
 def digest(session, today, *, days=DIGEST_DAYS, zone="Europe/London"):
-    """The weekly digest for school leads and viewers: ``{user_id: [Item]}`` with kinds
-    ``moved`` (phase changes in the ``days`` up to ``today``), ``late`` (overdue
-    milestones and reviews now) and ``stopped`` (initiatives de-implemented and practices
-    stopped in those days), for each person's schools. A fixed number of queries."""
+    """The weekly digest, one per reader (``digest_audience``): ``{user_id: [Item]}``.
+
+    - **board**: the trust's week: what started, moved and was stopped in the ``days`` up to
+      ``today``, the trust KPIs whose Making Data Count reading changed since a week ago,
+      the one in, one out breaches, the unanswered concerns, and what is late;
+    - **school**: for each of the person's schools, what is late, stuck and stale, the
+      breaches and unanswered concerns, and what moved and was stopped;
+    - **week ahead**: a project lead's milestones, reviews and PDSA cycles to move on in the
+      week from the next Monday, and the progress updates due (``tracker.my_week``);
+    - **central**: the over-allocated experts and the Deliver initiatives with no expert.
+
+    A fixed number of queries, plus ``my_week``'s six for each project lead.
+    """
     first = today - timedelta(days=days - 1)
+    readers = defaultdict(set)
+    roles = {}
+    for user_id, role, school_id in session.execute(
+            select(User.id, User.role, user_schools.c.school_id)
+            .outerjoin(user_schools, user_schools.c.user_id == User.id)
+            .where(User.active.is_(True), User.anonymised_at.is_(None))).all():
+        roles[user_id] = role
+        if school_id is not None:
+            readers[user_id].add(school_id)
+    audience = {u: digest_audience(role, bool(readers[u])) for u, role in roles.items()}
+    wanted = set(audience.values())
+    grouped = Grouped()
+    if wanted & {BOARD, SCHOOL}:
+        _trust_and_school_digests(session, today, first, days, zone, audience, readers, grouped)
+    if CENTRAL in wanted:
+        found = capacity_items(session, today, topic="digest")
+        for item in found:
+            grouped.add(sorted(u for u, a in audience.items() if a == CENTRAL), item)
+    if WEEK_AHEAD in wanted:
+        leads = session.execute(select(User).where(User.id.in_(
+            [u for u, a in audience.items() if a == WEEK_AHEAD])).order_by(User.id)).scalars().all()
+        for user in leads:
+            for item in week_ahead_items(session, user, today):
+                grouped.add([user.id], item)
+    return grouped.result()
+
+
+def _trust_and_school_digests(session, today, first, days, zone, audience, readers, grouped):
     per_school = defaultdict(list)
+    board_only = []
     for school_ids, item in (_moved(session, first, today, zone) + _late(session, today)
                              + _stopped(session, first, today)):
         for school_id in school_ids:
             per_school[school_id].append(item)
-    grouped = Grouped()
-    all_schools = list(per_school)
-    for user_id, role, school_id in session.execute(
-            select(User.id, User.role, user_schools.c.school_id)
-            .outerjoin(user_schools, user_schools.c.user_id == User.id)
-            .where(User.role.in_(("school_lead", "viewer")), User.active.is_(True),
-                   User.anonymised_at.is_(None))).all():
-        if school_id is None and role == "school_lead":
-            continue
-        for sid in ([school_id] if school_id is not None else all_schools):
-            for item in per_school.get(sid, ()):
+        board_only.append(item)
+    for school_id, item in (breach_items(session, today, topic="digest")
+                            + unanswered_items(session, today, topic="digest")):
+        per_school[school_id].append(item)
+        board_only.append(item)
+    school_readers = [u for u, a in audience.items() if a == SCHOOL]
+    if school_readers:
+        for school_ids, item in _stuck_and_stale(session, today, zone):
+            for school_id in school_ids:
+                per_school[school_id].append(item)
+    for user_id in school_readers:
+        for school_id in readers[user_id]:
+            for item in per_school.get(school_id, ()):
                 grouped.add([user_id], item)
-    return grouped.result()
+    board = sorted(u for u, a in audience.items() if a == BOARD)
+    if board:
+        board_only += _started(session, first, today, zone)
+        # Every board reader reads the whole trust, so one reading serves them all.
+        board_only += kpi_changes(session, session.get(User, board[0]), today, days)
+        for item in board_only:
+            grouped.add(board, item)
+
+
+def _stuck_and_stale(session, today, zone):
+    """``[(school_ids, Item)]``: the stuck PDSA cycles and the stale initiatives (two or three
+    queries each), for the school digest."""
+    found = []
+    cycles = pdsa.stuck_cycles(session, today)
+    stale = session.execute(
+        select(Initiative.id, Initiative.title, Initiative.last_update_at, Initiative.created_at)
+        .where(stale_condition(today, zone=zone)).order_by(_last_update(), Initiative.id)).all()
+    schools = _schools_of(session, select(Initiative.id).where(Initiative.id.in_(
+        [c.initiative_id for c in cycles] + [row[0] for row in stale] or [-1])))
+    for cycle in cycles:
+        found.append((schools[cycle.initiative_id], Item(
+            "digest", "pdsa_stuck", cycle.title, pdsa.why_stuck(cycle, today),
+            _initiative_path(cycle.initiative_id, "pdsa"), cycle.initiative.title,
+            (cycle.stage_since, cycle.id))))
+    for i_id, title, updated_at, created_at in stale:
+        day = (updated_at or created_at).astimezone(ZoneInfo(zone)).date()
+        found.append((schools[i_id], Item(
+            "digest", "initiative_stale", title, f"No progress update since {long_date(day)}.",
+            _initiative_path(i_id, "updates"), title, (day, i_id))))
+    return found
+
+
+def _started(session, first, last, zone):
+    """Initiatives the trust took on in ``first``..``last`` (created then)."""
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+    rows = session.execute(select(Initiative.id, Initiative.title, Initiative.created_at)
+                           .where(Initiative.created_at >= start, Initiative.created_at < end)
+                           .order_by(Initiative.created_at, Initiative.id)).all()
+    return [Item("digest", "started", title,
+                 f"Started on {long_date(at.astimezone(tz).date())}.", _initiative_path(i_id),
+                 title, (at.astimezone(tz).date(), i_id))
+            for i_id, title, at in rows]
+
+
+def kpi_changes(session, reader, today, days=DIGEST_DAYS):
+    """``[Item]``: each trust KPI and school ``reader`` sees whose Making Data Count reading
+    (variation or assurance) on ``today`` differs from its reading ``days`` before
+    (``kpis.summaries`` as of each day; seven queries)."""
+    names = dict(session.execute(select(School.id, School.name)).all())
+    now = kpis.summaries(session, reader, list(names), as_of=today)
+    before = kpis.summaries(session, reader, list(names), as_of=today - timedelta(days=days))
+    kpi_names = {k.id: k.name for k in kpis.trust_kpis(session)}
+    items = []
+    for (measure_id, school_id), reading in now.items():
+        was = before.get((measure_id, school_id))
+        if was is None or (was.variation, was.assurance) == (reading.variation, reading.assurance):
+            continue
+        parts = []
+        if was.variation != reading.variation:
+            parts.append(f"variation: {VARIATION_WORDS[was.variation]} → {VARIATION_WORDS[reading.variation]}")
+        if was.assurance != reading.assurance:
+            parts.append(f"assurance: {ASSURANCE_WORDS[was.assurance]} → {ASSURANCE_WORDS[reading.assurance]}")
+        worse = reading.variation == "concern" or reading.assurance == "fail"
+        items.append(Item("digest", "kpi_changed", f"{kpi_names.get(measure_id, 'A KPI')} in "
+                          f"{names.get(school_id, 'a school')}", "; ".join(parts).capitalize() + ".",
+                          f"/kpis/{measure_id}", "", (not worse, names.get(school_id, ""))))
+    return items
+
+
+def week_ahead_items(session, user, today):
+    """``[Item]``: a project lead's week ahead from the next Monday (``my_week.my_week``):
+    milestones and reviews due by its Sunday (late ones too), PDSA cycles stuck or whose Do
+    ends that week, and a progress update due on each initiative they own."""
+    week = my_week.my_week(session, user, week_ahead_monday(today))
+    items = []
+    for due in week.milestones:
+        if due.done_on is None:
+            items.append(Item("digest", "week_milestone", due.record.title, _due_words(due, today),
+                              _initiative_path(due.initiative.id, "milestones"), due.initiative.title,
+                              (due.due_on, due.record.id)))
+    for due in week.reviews:
+        items.append(Item("digest", "week_review", "De-implementation review", _due_words(due, today),
+                          f"/reviews/{due.record.id}", due.initiative.title, (due.due_on, due.record.id)))
+    for due in week.cycles:
+        if due.overdue or (due.due_on is not None and due.due_on <= week.week_ends):
+            detail = due.why or f"Do ends on {long_date(due.due_on)}: time to Study."
+            items.append(Item("digest", "week_cycle", due.record.title, detail,
+                              _initiative_path(due.initiative.id, "pdsa"), due.initiative.title,
+                              (due.due_on or today, due.record.id)))
+    for due in week.updates:
+        last = due.initiative.last_update_at
+        detail = (f"Log one by {long_date(week.week_ends)}; the last was on "
+                  f"{long_date(last.date())}." if last else
+                  f"Log one by {long_date(week.week_ends)}; none yet.")
+        items.append(Item("digest", "week_update", due.initiative.title, detail,
+                          _initiative_path(due.initiative.id, "updates"), due.initiative.title,
+                          (not due.overdue, due.initiative.id)))
+    return items
+
+
+def week_ahead_monday(today):
+    """The Monday the week ahead starts: ``today`` on a Monday, else the next one."""
+    return today + timedelta(days=(7 - today.weekday()) % 7)
+
+
+def _due_words(due, today):
+    late = (today - due.due_on).days
+    return (f"{_days(late)} overdue (due {long_date(due.due_on)})." if late > 0
+            else f"Due {long_date(due.due_on)}.")
 
 
 def _moved(session, first, last, zone):
