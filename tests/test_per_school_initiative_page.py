@@ -47,7 +47,7 @@ def test_the_page_shows_each_schools_status_with_its_own_rag_in_words(
     assert 'data-label="Overdue milestones">1<' in south_row
     assert "Green" in north_row and "No value yet" in north_row
     assert 'data-label="Overdue milestones">0<' in north_row
-    assert "For South Academy" in html and "For All schools" in html
+    assert "For South Academy" in html and "For all schools" in html
 
 
 def test_an_update_logged_on_the_page_for_one_school_sets_only_its_rag(

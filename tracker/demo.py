@@ -8,13 +8,14 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
+from tracker import updates
 from tracker.clock import today
 from tracker.models import (Allocation, DeimplementationReview, Driver, Expert, Goal, Initiative,
                             InitiativeTag, Measure, MeasurePoint, Milestone, PdsaCycle, School,
                             SelfEvaluation, SelfEvaluationRating, Transition, TrustPolicy,
                             Unavailability, Update, User)
 from tracker.models.base import utcnow
-from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
+from tracker.models.initiative import HELIX_COMPONENTS, PILLARS, initiative_schools
 from tracker.models.insight import Insight, InsightPillar
 from tracker.passwords import hash_password
 
@@ -108,6 +109,7 @@ def seed(session, size="normal"):
     session.flush()
     for initiative in initiatives:
         _progress(session, initiative, rng, people, now)
+    _progress_per_school(session, initiatives, now)
     _allocations(session, experts, initiatives, rng, now)
     _one_in_one_out(session, schools, initiatives, now)
     _self_evaluations(session, schools, people, now)
@@ -253,6 +255,41 @@ def _progress(session, initiative, rng, people, now):
                 stage_since=now - timedelta(days=rng.randint(3, 50))))
         session.add(DeimplementationReview(initiative_id=initiative.id,
                                            due_on=initiative.phase_since + timedelta(days=90)))
+
+
+def _progress_per_school(session, initiatives, now):
+    """Each school's own RAG starts as its initiative's (the updates above are for all its
+    schools); then two horizontal initiatives in Deliver hear from their schools one by one,
+    and the schools differ: one on track, one off track, one with concerns. Its own random
+    stream, so the rest of the demo stays as it was."""
+    session.flush()
+    session.execute(initiative_schools.update().values(rag=select(Initiative.rag).where(
+        Initiative.id == initiative_schools.c.initiative_id).scalar_subquery()))
+    rng = random.Random(14)
+    shared = [i for i in initiatives if len(i.schools) > 1 and i.status == "active"
+              and i.phase in ("deliver", "sustain")][:2]
+    notes = {"green": "Routines embedded in every class; fidelity check passed.",
+             "amber": "Two classes behind on the sessions; coaching booked for next week.",
+             "red": "Lead on long-term absence; sessions paused since half term."}
+    for initiative in shared:
+        # The updates for all its schools come first; each school's own then follow.
+        for earlier in session.execute(select(Update).where(
+                Update.initiative_id == initiative.id)).scalars():
+            earlier.created_at -= timedelta(days=4)
+        rags = ["green", "red", "amber"] + [rng.choice(["green", "amber"]) for _ in range(9)]
+        logged_at = utcnow() - timedelta(days=3)
+        for school, rag in zip(initiative.schools, rags):
+            logged_at += timedelta(hours=rng.randint(2, 20))
+            session.add(Update(initiative_id=initiative.id, school_id=school.id, rag=rag,
+                               author_id=initiative.owner_id, created_at=logged_at,
+                               narrative=f"{_short_name(school)}: {notes[rag]}"))
+            if rag == "red":
+                session.add(Milestone(initiative_id=initiative.id, school_id=school.id,
+                                      owner_id=initiative.owner_id, title="Restart the sessions",
+                                      due_on=now - timedelta(days=5)))
+        initiative.rag, initiative.last_update_at = rag, logged_at
+        session.flush()
+        updates.refresh_school_rags(session, initiative.id)
 
 
 def _demo_measure_extras(session, initiative, measure, start):

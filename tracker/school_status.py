@@ -77,7 +77,7 @@ class PageView:
     def label_of(self, school_id):
         """Whom an update or milestone for ``school_id`` is for, in words."""
         if school_id is None:
-            return "All schools"
+            return "all schools"
         name = self.names.get(school_id, "A school")
         return name if school_id in self.current_ids else f"{name} (no longer part of it)"
 
