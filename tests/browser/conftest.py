@@ -1,6 +1,7 @@
 """Browser tests: a real Chromium (Debian's, through Playwright) against the app served
 on loopback by a real WSGI server, on the same database as the rest of the suite."""
 import threading
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -146,3 +147,14 @@ def sign_in():
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
     return go
+
+
+def shoot(page, folder, name):
+    """Screenshots of ``page`` at phone and desktop size, ``/tmp/shots/<folder>/<name>-<size>.png``
+    (full page), leaving it at phone size."""
+    shots = Path("/tmp/shots") / folder
+    shots.mkdir(parents=True, exist_ok=True)
+    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(shots / f"{name}-{size}.png"), full_page=True)
+    page.set_viewport_size(PHONE)

@@ -1,16 +1,13 @@
 """A school lead logs an update of a trust-wide reading programme for their own school, on a
 phone: that school's RAG changes in the table of schools, the other school's does not."""
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import PHONE, shoot
 from tracker import clock, updates
 from tracker.models import MeasurePoint
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots/perschool")
 
 
 @pytest.fixture
@@ -30,14 +27,6 @@ def programme(make, session):
     return {"initiative": initiative, "north": north, "south": south, "lead": lead}
 
 
-def _shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
-    page.set_viewport_size(PHONE)
-
-
 def test_an_update_for_one_school_changes_its_rag_and_not_the_others(programme, page, sign_in):
     page.set_viewport_size(PHONE)
     sign_in(page, programme["lead"])
@@ -48,7 +37,7 @@ def test_an_update_for_one_school_changes_its_rag_and_not_the_others(programme, 
     expect(south_row).to_contain_text("Green")
     expect(south_row).to_contain_text("48.5%")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
-    _shoot(page, "before")
+    shoot(page, "perschool", "before")
 
     form = page.locator("#log-update")
     form.get_by_label("Red: off track").check()
@@ -63,4 +52,4 @@ def test_an_update_for_one_school_changes_its_rag_and_not_the_others(programme, 
     expect(page.locator("ol.timeline li").first).to_contain_text("For Southgate Academy")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     page.locator("#schools-status").scroll_into_view_if_needed()
-    _shoot(page, "after")
+    shoot(page, "perschool", "after")
