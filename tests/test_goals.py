@@ -5,8 +5,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker import clock, goals, permissions
+from tracker.audit import acting_as
+from tracker.audit_sentences import describe, names_for
 from tracker.errors import Forbidden, Invalid, NotFound, StaleVersion
-from tracker.models import Driver, Goal, Initiative, Measure, initiative_drivers
+from tracker.models import AuditEntry, Driver, Goal, Initiative, Measure, initiative_drivers
 
 URL = "/api/v1/goals"
 
@@ -183,6 +185,30 @@ def test_a_schools_goals_are_hidden_from_other_schools(session, trust):
     assert goals.get_goal(session, trust["people"]["board"], goal.id) is goal
 
 
+def test_the_audit_log_reads_goals_drivers_and_links_in_words(session, trust):
+    admin = trust["people"]["admin"]
+    acting_as(session, admin)
+
+    def sentences():
+        entries = session.execute(select(AuditEntry).where(AuditEntry.record_type.in_(
+            ("goals", "drivers", "initiatives"))).order_by(AuditEntry.id)).scalars().all()
+        names = names_for(session, entries)
+        return [str(describe(e, names)) for e in entries]
+
+    goal = trust_goal(session, trust, title="Reading by nine")
+    primary = driver(session, trust, goal, "Phonics")
+    goals.set_drivers(session, admin, trust["ash_work"], [primary.id])
+    session.commit()
+    who = admin.name
+    said = sentences()
+    assert f"{who} created the goal “Reading by nine”" in said
+    assert f"{who} added the driver “Phonics” to the goal “Reading by nine”" in said
+    assert f"{who} changed the drivers of the initiative Phonics from “nothing” to “Phonics”" in said
+    goals.delete_driver(session, admin, primary)
+    session.commit()
+    assert f"{who} deleted the driver “Phonics” from the goal “Reading by nine”" in sentences()
+
+
 # --- the API --------------------------------------------------------------------------------
 
 #: role → status for creating (the trust's goal, Ash's, Birch's).
@@ -217,6 +243,8 @@ def test_a_goal_round_trip_through_the_api(trust):
     assert trust["api"]["school_lead"].patch(
         f"{URL}/{goal['id']}", json={"title": "C", "version": 2}).status_code == 403
     assert trust["api"]["viewer"].delete(f"{URL}/{goal['id']}").status_code == 403
+    primary = api.post(f"{URL}/{goal['id']}/drivers", json={"title": "Phonics"}).get_json()
+    api.post(f"{URL}/{goal['id']}/drivers", json={"title": "Practice", "parent_id": primary["id"]})
     assert api.delete(f"{URL}/{goal['id']}").status_code == 204
     assert api.get(f"{URL}/{goal['id']}").status_code == 404
 

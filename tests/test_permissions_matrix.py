@@ -57,6 +57,7 @@ STRICT_MODULES = {
     "tracker.blueprints.api.self_evaluations", "tracker.blueprints.pages.self_evaluation",
     "tracker.blueprints.pages.kpis",
     "tracker.blueprints.api.insights", "tracker.blueprints.pages.insights", "tracker.blueprints.pages.school_page",
+    "tracker.blueprints.api.goals", "tracker.blueprints.pages.goals",
 }
 #: Routes that are not the app's (static files, the catch-all for unknown API paths).
 NOT_ROUTES = {"static", "unknown_api_path"}
@@ -130,6 +131,14 @@ INSIGHT_PAGE_MINE = (200, 200, 200, 403, 403)
 INSIGHT_PAGE_OTHER = (200, 200, 404, 404, 404)
 INSIGHT_POST_MINE = (OK, OK, OK, 403, 403)
 INSIGHT_POST_OTHER = (OK, OK, 404, 404, 404)
+
+
+#: A school's goal: written by admins and its school leads, read like the school.
+GOAL_WRITE_MINE_API = {s: (s, 403, s, 403, 403) for s in (200, 201, 204)}
+GOAL_WRITE_OTHER_API = {s: (s, 403, 404, 404, 404) for s in (200, 201, 204)}
+GOAL_PAGE_MINE = (200, 403, 200, 403, 403)
+GOAL_POST_MINE = (OK, 403, OK, 403, 403)
+GOAL_POST_OTHER = (OK, 403, 404, 404, 404)
 
 
 def _insight():
@@ -342,6 +351,27 @@ API = [
             "title": "Renamed", "version": _version(m.Insight, ids["insight_id"])}),
     Row("DELETE", "/api/v1/insights/{insight_id}", INSIGHT_WRITE_MINE_API[204],
         INSIGHT_WRITE_OTHER_API[204], fresh=True),
+    # goals: the trust's (admins and the central team) and a school's (its school lead or an
+    # admin); everyone reads the trust's, a school's is read like the school
+    Row("GET", "/api/v1/goals", every(200)),
+    Row("POST", "/api/v1/goals", (201, 201, 403, 403, 403), body=lambda w, ids: {"title": "Reading"}),
+    Row("POST", "/api/v1/goals", GOAL_WRITE_MINE_API[201], (201, 403, 422, 422, 422),
+        case="one school's", body=lambda w, ids: {"title": "Reading", "school_id": ids["school_id"]}),
+    Row("GET", "/api/v1/goals/{goal_id}", READ_MINE, READ_OTHER),
+    Row("PATCH", "/api/v1/goals/{goal_id}", GOAL_WRITE_MINE_API[200], GOAL_WRITE_OTHER_API[200],
+        body=lambda w, ids: {"title": "Renamed", "version": _version(m.Goal, ids["goal_id"])}),
+    Row("DELETE", "/api/v1/goals/{goal_id}", GOAL_WRITE_MINE_API[204], GOAL_WRITE_OTHER_API[204],
+        fresh=True),
+    Row("GET", "/api/v1/goals/{goal_id}/drivers", READ_MINE, READ_OTHER),
+    Row("POST", "/api/v1/goals/{goal_id}/drivers", GOAL_WRITE_MINE_API[201],
+        GOAL_WRITE_OTHER_API[201], body=lambda w, ids: {"title": "Phonics"}),
+    Row("GET", "/api/v1/goals/{goal_id}/drivers/{driver_id}", READ_MINE, READ_OTHER),
+    Row("PATCH", "/api/v1/goals/{goal_id}/drivers/{driver_id}", GOAL_WRITE_MINE_API[200],
+        GOAL_WRITE_OTHER_API[200], body=lambda w, ids: {
+            "title": "Renamed", "version": _version(m.Driver, ids["driver_id"])}),
+    Row("DELETE", "/api/v1/goals/{goal_id}/drivers/{driver_id}", GOAL_WRITE_MINE_API[204],
+        GOAL_WRITE_OTHER_API[204], fresh=True),
+    Row("GET", "/api/v1/goals/{goal_id}/diagram", READ_MINE, READ_OTHER),
 ]
 
 #: Pages: GET shows the page, POST with an empty form re-shows it with errors (200) when
@@ -465,6 +495,18 @@ PAGES = [
     Row("POST", "/insights/{insight_id}/edit", INSIGHT_POST_MINE, INSIGHT_POST_OTHER),
     Row("GET", "/insights/{insight_id}/delete", INSIGHT_PAGE_MINE, INSIGHT_PAGE_OTHER),
     Row("POST", "/insights/{insight_id}/delete", INSIGHT_POST_MINE, INSIGHT_POST_OTHER,
+        fresh=True),
+    # goals and driver diagrams
+    Row("GET", "/goals", every(200)),
+    Row("GET", "/goals/new", (200, 200, 200, 403, 403)),
+    Row("POST", "/goals/new", (OK, OK, OK, 403, 403)),
+    Row("GET", "/goals/{goal_id}", READ_MINE, READ_OTHER),
+    Row("GET", "/goals/{goal_id}/edit", GOAL_PAGE_MINE, (200, 403, 404, 404, 404)),
+    Row("POST", "/goals/{goal_id}/edit", GOAL_POST_MINE, GOAL_POST_OTHER),
+    Row("POST", "/goals/{goal_id}/delete", GOAL_POST_MINE, GOAL_POST_OTHER, fresh=True),
+    Row("POST", "/goals/{goal_id}/drivers", GOAL_POST_MINE, GOAL_POST_OTHER),
+    Row("POST", "/goals/{goal_id}/drivers/{driver_id}", GOAL_POST_MINE, GOAL_POST_OTHER),
+    Row("POST", "/goals/{goal_id}/drivers/{driver_id}/delete", GOAL_POST_MINE, GOAL_POST_OTHER,
         fresh=True),
     Row("GET", "/schools/{school_id}/self-evaluation/new", (200, 403, 200, 403, 403),
         (200, 403, 404, 404, 404)),
@@ -595,6 +637,13 @@ class World:
         db.session.add_all(records.values())
         db.session.flush()
         ids = {name: record.id for name, record in records.items()}
+        goal = m.Goal(school_id=school.id, title=f"{target} goal", author_id=owner.id)
+        db.session.add(goal)
+        db.session.flush()
+        driver = m.Driver(goal_id=goal.id, title="Phonics")
+        db.session.add(driver)
+        db.session.flush()
+        ids.update(goal_id=goal.id, driver_id=driver.id)
         ids.update(school_id=school.id, user_id=colleague.id, initiative_id=initiative.id,
                    measure_id=measure.id, expert_id=expert.id)
         if commit:

@@ -16,10 +16,10 @@ from typing import NamedTuple, Optional
 from sqlalchemy import String, cast, literal, null, select, union_all
 
 from tracker.models import Insight, InsightPillar
-from tracker.models import (Allocation, ApiToken, DeimplementationReview, Expert, Initiative,
-                            Measure, MeasurePoint, MeasureRebase, Milestone, PasswordReset,
-                            PdsaCycle, School, SelfEvaluation, SelfEvaluationRating, Transition,
-                            TrustPolicy, Unavailability, Update, User)
+from tracker.models import (Allocation, ApiToken, DeimplementationReview, Driver, Expert, Goal,
+                            Initiative, Measure, MeasurePoint, MeasureRebase, Milestone,
+                            PasswordReset, PdsaCycle, School, SelfEvaluation, SelfEvaluationRating,
+                            Transition, TrustPolicy, Unavailability, Update, User)
 
 #: Longest value quoted in a sentence; the CSV export keeps the whole of it.
 LONGEST_VALUE = 80
@@ -56,6 +56,8 @@ KINDS = {
                                     "self_evaluation_id"),
     "insights": Kind("insight", Insight, "title", "school_id"),
     "insight_pillars": Kind("pillar", InsightPillar, "pillar", "insight_id"),
+    "goals": Kind("goal", Goal, "title"),
+    "drivers": Kind("driver", Driver, "title", "goal_id"),
 }
 
 #: Columns that hold the id of another record, and that record's type.
@@ -65,10 +67,10 @@ REFERENCES = {
     "user_id": "users", "owner_id": "users", "author_id": "users", "reviewer_id": "users",
     "decided_by_id": "users", "issued_by_id": "users", "created_by_id": "users",
     "parent_id": "pdsa_cycles", "self_evaluation_id": "self_evaluations",
-    "insight_id": "insights",
+    "insight_id": "insights", "goal_id": "goals",
 }
 #: Relationship lists logged as lists of ids.
-LIST_REFERENCES = {"schools": "schools", "initiatives": "initiatives"}
+LIST_REFERENCES = {"schools": "schools", "initiatives": "initiatives", "drivers": "drivers"}
 
 #: Column names as words, where dropping "_id" and underscores is not enough.
 FIELD_WORDS = {

@@ -154,10 +154,14 @@ def update_goal(session, actor, goal, version, **changes):
 def delete_goal(session, actor, goal):
     """Delete a goal with its drivers; the initiatives under them stay, unlinked."""
     _require_writer(actor, goal.school_id)
-    for driver in sorted(goal.drivers, key=lambda d: d.parent_id is None):
-        driver.initiatives = []
-        session.delete(driver)
-    session.flush()
+    # Secondary drivers first, each level flushed: the database would otherwise remove a
+    # secondary driver with its primary one before the session deletes it (a stale delete).
+    for secondary in (True, False):
+        for driver in [d for d in goal.drivers if (d.parent_id is not None) == secondary]:
+            driver.initiatives = []
+            session.delete(driver)
+        session.flush()
+    session.expire(goal, ["drivers"])
     session.delete(goal)
     session.flush()
 
