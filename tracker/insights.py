@@ -276,8 +276,8 @@ def _checked(session, actor, school_id, values, today):
 
 def _refuse(problems):
     if problems:
-        raise Invalid("Some fields are not valid: " + ", ".join(sorted(problems)) + ".",
-                      fields=problems)
+        raise Invalid("The insight cannot be saved as it is; see "
+                      + ", ".join(sorted(problems)) + ".", fields=problems)
 
 
 def _apply(insight, values):

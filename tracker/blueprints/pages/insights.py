@@ -16,6 +16,7 @@ from tracker.blueprints.pages.common import (afresh_message, commit_or_show, me,
 from tracker.blueprints.pages.forms import (PILLAR_LABELS, PILLARS, Form, MultiCheckboxField,
                                             options, plausible_date)
 from tracker.blueprints.pages.initiative_forms import VersionForm
+from tracker.errors import StaleVersion
 from tracker.extensions import db
 from tracker.models import School, User
 from tracker.models.insight import INSIGHT_SOURCES, JUDGEMENTS
@@ -123,16 +124,18 @@ def insight_edit(insight_id):
                              school.id)
     if request.method == "GET":
         form.version.data = insight.version
+    status = 200
     if form.validate_on_submit():
-        ok, _ = commit_or_show(form, lambda: insights.update_insight(
+        ok, result = commit_or_show(form, lambda: insights.update_insight(
             db.session, me(), insight, whole_number(form.version.data), **form.values()),
             record=insight)
         if ok:
             flash(f"Saved the insight “{insight.title}”.", "success")
             return redirect(url_for("pages.insight_list", school_id=school.id,
                                     _anchor=f"insight-{insight.id}"))
+        status = 409 if isinstance(result, StaleVersion) else 422
     return render_template("pages/insight_form.html", form=form, school=school, insight=insight,
-                           **_labels()), 422 if form.errors else 200
+                           **_labels()), 422 if form.errors else status
 
 
 @bp.route("/insights/<int:insight_id>/delete", methods=["GET", "POST"])
