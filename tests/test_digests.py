@@ -229,3 +229,23 @@ def test_an_smtp_outage_delays_the_digests_and_loses_none(session, trust, runner
     assert "sent 0" in jobs_run(runner, "outbox")
     assert sorted(m["To"].addresses[0].addr_spec for m in smtp.inbox) == sorted(
         p.email for p in trust["people"].values())
+
+
+def test_the_digest_job_asks_as_many_queries_for_a_larger_trust(session, trust, make, runner, count_queries):
+    def measure(day):
+        with count_queries() as counter:
+            jobs.run_job("digest", day, session=session, config=runner.app.config)
+        return counter.count
+    make.policy()  # (the policy's first reading writes its defaults)
+    few = measure(TODAY)
+    owner, north = trust["people"]["project"], trust["north"]
+    for n in range(20):
+        initiative = quiet(make, schools=[north, trust["south"]], owner=owner, phase="deliver",
+                           last_update_at=at(TODAY - timedelta(days=40)))
+        make.milestone(initiative, due_on=TODAY - timedelta(days=n + 1))
+        make.milestone(initiative, due_on=TODAY + timedelta(days=8))
+        session.add(Transition(initiative_id=initiative.id, from_phase="prepare", to_phase="deliver",
+                               at=at(TODAY - timedelta(days=1))))
+        concern(session, north, f"Concern {n}")
+    session.commit()
+    assert measure(TODAY + timedelta(days=7)) == few

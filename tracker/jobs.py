@@ -18,6 +18,7 @@ from typing import Callable
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 
 from tracker import notifications, nudge_mail, nudges, outbox
 from tracker.models import JobLease, User
@@ -56,7 +57,8 @@ def _mail_job(name, build):
         grouped = build(session, today, config)
         users = session.execute(select(User).where(
             User.id.in_(list(grouped) or [-1]), User.active.is_(True),
-            User.anonymised_at.is_(None)).order_by(User.id)).scalars().all()
+            User.anonymised_at.is_(None)).options(selectinload(User.schools))  # the digest's reader
+            .order_by(User.id)).scalars().all()
         weekly_day = config.get("NUDGE_WEEKLY_DAY", 0)
         drafts, unwanted = [], 0
         for user in users:

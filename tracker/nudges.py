@@ -475,8 +475,7 @@ def _stuck_and_stale(session, today, zone):
 def _started(session, first, last, zone):
     """Initiatives the trust took on in ``first``..``last`` (created then)."""
     tz = ZoneInfo(zone)
-    start = datetime.combine(first, time.min, tzinfo=tz)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+    start, end = _window(first, last, tz)
     rows = session.execute(select(Initiative.id, Initiative.title, Initiative.created_at)
                            .where(Initiative.created_at >= start, Initiative.created_at < end)
                            .order_by(Initiative.created_at, Initiative.id)).all()
@@ -553,10 +552,15 @@ def _due_words(due, today):
             else f"Due {long_date(due.due_on)}.")
 
 
+def _window(first, last, tz):
+    """The moments from the start of day ``first`` to the end of day ``last`` in ``tz``."""
+    return (datetime.combine(first, time.min, tzinfo=tz),
+            datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz))
+
+
 def _moved(session, first, last, zone):
     tz = ZoneInfo(zone)
-    start = datetime.combine(first, time.min, tzinfo=tz)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+    start, end = _window(first, last, tz)
     window = (Transition.at >= start, Transition.at < end, Transition.to_phase != "deimplemented")
     rows = session.execute(
         select(Transition.id, Transition.initiative_id, Transition.from_phase, Transition.to_phase,

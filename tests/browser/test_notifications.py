@@ -26,7 +26,7 @@ def test_a_project_lead_turns_off_pdsa_nudges_and_gets_milestones_weekly(make, p
     assert page.get_by_role("group", name="PDSA cycles stuck").get_by_label("Never").is_checked()
     db.session.expire_all()
     assert db.session.get(User, lead.id).notification_prefs == {
-        "milestones": "weekly", "stale": "daily", "pdsa": "never", "reviews": "daily"}
+        "milestones": "weekly", "stale": "daily", "pdsa": "never", "reviews": "daily", "digest": "weekly"}
 
 
 def test_an_admin_sees_a_failed_email_and_queues_it_again(make, page, sign_in):
