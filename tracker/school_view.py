@@ -60,9 +60,9 @@ def _by_phase(rows):
 def _allocations(session, user, school_id, today):
     """The allocations to the school that run on or after ``today`` (not cancelled), the
     soonest first, as the reader may see them: ``(rows, more)`` (one query)."""
-    found = session.execute(
-        capacity.find_allocations(user, school_id=school_id, from_=today)
-        .where(Allocation.status != "cancelled").limit(MAX_ALLOCATIONS + 1)).unique().scalars().all()
+    stmt = (capacity.find_allocations(user, school_id=school_id, from_=today)
+            .where(Allocation.status != "cancelled").limit(MAX_ALLOCATIONS + 1))
+    found = session.execute(stmt).unique().scalars().all()
     return found[:MAX_ALLOCATIONS], len(found) > MAX_ALLOCATIONS
 
 

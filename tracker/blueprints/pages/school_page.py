@@ -16,9 +16,10 @@ from tracker.self_evaluation import RATING_LABELS
 def school_page(school_id):
     """One school: its facts, initiatives, KPIs, expert time, self-evaluation and breaches.
     A school the reader cannot see is not found (404)."""
-    picture = or_abort(school_view.school_picture, db.session, me(), school_id, today())
+    on = today()
+    picture = or_abort(school_view.school_picture, db.session, me(), school_id, on)
     return render_template("pages/school.html", p=picture, school=picture["school"],
-                           today=today(), breach_labels=BREACH_LABELS,
+                           today=on, breach_labels=BREACH_LABELS,
                            allocation_labels=STATUS_LABELS, phase_names=SCHOOL_PHASE_LABELS,
                            support_labels=SUPPORT_STATUS_LABELS, rating_labels=RATING_LABELS,
                            source_labels=insights.SOURCE_LABELS,
