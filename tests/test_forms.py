@@ -151,6 +151,8 @@ def trust(make, session):
                                               on=date(2026, 1, 12), title="Parents unsure",
                                               judgement="development")).id,
            "kpi_id": make._save(m.Measure(initiative_id=None, name="Attendance", unit="%")).id}
+    goal = make._save(m.Goal(school_id=school.id, title="Reading by nine"))
+    ids.update(goal_id=goal.id, driver_id=make._save(m.Driver(goal_id=goal.id, title="Phonics")).id)
     good = {"name": "Reading for pleasure", "title": "Reading for pleasure", "urn": "159001",
             "phase": "primary", "support_status": "stable", "max_active_initiatives": "3",
             "email": "new.person@example.org", "role": "viewer", "school_ids": str(school.id),
@@ -164,7 +166,9 @@ def trust(make, session):
             "decision": "continue", "act_decision": "adopt", "mode": "advisory",
             "out_grace_days": "30", "review_interval_days": "90",
             "source": "qa_visit", "judgement": "concern", "pillars": "data",
-            "initiative_ids": str(initiative.id)}
+            "initiative_ids": str(initiative.id),
+            "aim": "Ninety per cent of Year 4 at the standard.", "target_on": "2027-07-16",
+            "measure_id": "0", "parent_id": "0"}
     topics = {t.code for role in ROLES for t in notifications.topics_for(people_by_role[role])}
     return {"people": people_by_role, "ids": ids, "good": good, "raw": topics | {"status", "unfreeze"}}
 
