@@ -128,6 +128,8 @@ def compose(job, user, items, today, config):
     context = {"name": user.name.split()[0] if user.name.strip() else user.name,
                "intro": INTROS[audience], "sections": sections,
                "subject": subject, "trust": config.get("TRUST_NAME", "Tracker"),
+               # The board's digest fits a screen: a line an item, the pages a link away.
+               "compact": audience == nudges.BOARD,
                "dashboard_url": base + "/dashboard" if audience == nudges.BOARD else None,
                "settings_url": base + "/account/notifications"}
     return subject, mail.render("summary.txt", **context), mail.render("summary.html", **context)
