@@ -16,7 +16,7 @@ from tracker.outbox import queue_message
 from tracker.models import (Allocation, DeimplementationReview, Expert, Initiative, Measure,
                             MeasurePoint, Milestone, OutboxMessage, PdsaCycle, School, Unavailability,
                             Update, User)
-from tracker.models import Insight
+from tracker.models import Goal, Insight
 from tracker.permissions import visible_allocations, visible_initiatives, visible_school_ids
 
 pytestmark = pytest.mark.browser
@@ -61,6 +61,10 @@ def record_ids(user):
         "message_id": select(OutboxMessage.id).order_by(OutboxMessage.id),
         "insight_id": select(Insight.id).order_by(Insight.id)
         .where(true() if schools is None else Insight.school_id.in_(schools or [-1])),
+        # the trust's goal first: the demo's driver diagram with its initiatives
+        "goal_id": select(Goal.id).order_by(Goal.school_id.is_not(None), Goal.id)
+        .where(true() if schools is None
+               else Goal.school_id.is_(None) | Goal.school_id.in_(schools or [-1])),
     }
     return {name: db.session.execute(query.limit(1)).scalar() for name, query in queries.items()}
 
