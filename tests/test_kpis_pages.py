@@ -53,9 +53,12 @@ def test_every_reader_sees_each_visible_school_with_its_icons_in_words(trust, lo
     assert "South Academy" in one_school and "North Primary" not in one_school
 
 
-def test_the_menu_offers_trust_kpis_to_everyone(trust, login_as):
+def test_the_trust_view_offers_trust_kpis_to_everyone(trust, login_as):
+    """The menu's "Trust view" opens the comparison, whose tabs lead to the trust KPIs."""
     for who in (trust.admin, trust.project, trust.viewer):
-        assert 'href="/kpis"' in login_as(who).get("/").get_data(as_text=True)
+        client = login_as(who)
+        assert 'href="/dashboard"' in client.get("/").get_data(as_text=True)
+        assert 'href="/kpis"' in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_a_schools_drill_down_is_its_full_chart_with_both_icons(trust, login_as):

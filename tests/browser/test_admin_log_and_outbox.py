@@ -37,7 +37,8 @@ def test_an_admin_reads_the_audit_log_as_sentences(make, session, page, sign_in,
     page.goto("/admin/audit")
     sentence = page.get_by_text("Alice Admin changed the title of the initiative Reading for pleasure "
                                 "from “Reading” to “Reading for pleasure”.")
-    assert sentence.is_visible() and _no_sideways_scroll(page)
+    expect(sentence).to_be_visible()
+    assert _no_sideways_scroll(page)
     page.get_by_label("What happened").select_option(label="Signed in")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_text("Alice Admin signed in.")).to_be_visible()
@@ -61,5 +62,6 @@ def test_an_admin_opens_a_failed_message_and_reads_it(make, session, page, sign_
     expect(page.get_by_role("heading", name="2 things need your attention")).to_be_visible()
     expect(page.get_by_text("SMTP 550: mailbox unavailable")).to_be_visible()
     expect(page.get_by_role("button", name="Retry this message")).to_be_visible()
-    assert page.get_by_text("https://tracker.example/i/1").is_visible() and _no_sideways_scroll(page)
+    expect(page.get_by_text("https://tracker.example/i/1")).to_be_visible()
+    assert _no_sideways_scroll(page)
     _shot(page, f"outbox-message-{size}")

@@ -56,8 +56,8 @@ def test_a_project_lead_edits_reschedules_and_deletes_milestones_on_a_phone(worl
     page.get_by_label("Milestone").fill("All staff trained")
     page.get_by_label("Due on").fill(later.isoformat())
     page.get_by_role("button", name="Save the milestone").click()
-    assert page.get_by_text(f"Saved the milestone “All staff trained”, due "
-                            f"{later.strftime('%-d %b %Y')}.").is_visible()
+    expect(page.get_by_text(f"Saved the milestone “All staff trained”, due "
+                            f"{later.strftime('%-d %b %Y')}.")).to_be_visible()
     row = page.locator(".milestone").filter(has_text="All staff trained")
     expect(row.get_by_text(f"due {later.strftime('%-d %b %Y')}")).to_be_visible()
 

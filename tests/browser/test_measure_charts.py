@@ -39,7 +39,7 @@ def test_lead_adds_a_point_and_sees_the_chart_and_its_words_change(lead_with_a_m
     page.get_by_role("link", name="Phonics check pass rate").first.click()
     expect(page.get_by_role("heading", name="Phonics check pass rate", level=1)).to_be_visible()
     chart = page.get_by_role("img", name="Run chart of Phonics check pass rate")
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     before = page.locator("#run-chart-desc").text_content()
     assert before.startswith("Run chart of 11 points") and "shift" not in before
     page.screenshot(path="/tmp/measures.png", full_page=True)

@@ -80,13 +80,13 @@ def test_a_school_at_its_cap_names_an_out_delivers_and_deimplements_the_old_init
     page.get_by_label("De-implement (stop it)").check()
     page.screenshot(path="/tmp/review_form.png", full_page=True)
     page.get_by_role("button", name="Save the review").click()
-    assert page.locator("#rationale-error").get_by_text("Say why").is_visible()  # beside its field
+    expect(page.locator("#rationale-error").get_by_text("Say why")).to_be_visible()  # beside its field
     assert page.get_by_label("Rationale").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("De-implement (stop it)").is_checked()  # nothing typed is lost
     page.get_by_label("Rationale").fill("No impact on homework completion; the time goes to feedback instead.")
     page.get_by_role("button", name="Save the review").click()
     expect(page.get_by_text("Decided: de-implement. The initiative has stopped.")).to_be_visible()
-    assert page.get_by_text("4.0 days").is_visible()  # the cancelled allocation: 1 day a week, 4 weeks
+    expect(page.get_by_text("4.0 days")).to_be_visible()  # the cancelled allocation: 1 day a week, 4 weeks
     page.screenshot(path="/tmp/review.png", full_page=True)
 
     # The breach is gone, and the stopped register says what was stopped and why.

@@ -58,7 +58,7 @@ def test_central_team_allocates_a_free_maths_expert_and_overrides_a_double_booki
     page.screenshot(path="/tmp/capacity-refusal.png", full_page=True)
     page.get_by_role("button", name="Allocate with this override").click()
 
-    assert page.get_by_text("The override and its reason are recorded.").is_visible()
+    expect(page.get_by_text("The override and its reason are recorded.")).to_be_visible()
     cell = page.locator("td.load-over").first
     assert "over" in cell.inner_text() and "⚑" in cell.inner_text()
     overrides = page.get_by_role("region", name="Overrides in this period")

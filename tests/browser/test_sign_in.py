@@ -28,5 +28,5 @@ def test_project_lead_signs_in_sees_their_initiatives_and_signs_out(make, page, 
 def test_wrong_password_is_told_beside_the_field(make, page, sign_in):
     user = make.user("viewer")
     sign_in(page, user, password="not-the-password")
-    assert page.get_by_text("The email or password is not right.").is_visible()
+    expect(page.get_by_text("The email or password is not right.")).to_be_visible()
     assert "/login" in page.url
