@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from tests.test_jobs_cli import jobs_run, smtp  # noqa: F401  (smtp: a fixture)
-from tracker import jobs, notifications, nudges
+from tracker import digests, jobs, notifications
 from tracker.models import Allocation, Insight, Measure, MeasurePoint, Transition
 
 TODAY = date(2026, 12, 1)  # a Tuesday; the week ahead starts on Monday 7 December
@@ -193,7 +193,7 @@ def test_a_kpi_whose_icon_changed_since_last_week_is_in_the_board_digest(session
     school = make.school(name="North Academy")
     steady = [94.0, 95.0] * 7
     kpi_with_points(session, school, steady + [60.0], last_on=TODAY - timedelta(days=1))
-    found = nudges.kpi_changes(session, make.user("admin"), TODAY)
+    found = digests.kpi_changes(session, make.user("admin"), TODAY)
     assert [(i.kind, i.title) for i in found] == [("kpi_changed", "Attendance in North Academy")]
     assert "common cause variation → special cause concern" in found[0].detail
     jobs_run(runner, "digest", RUN)
@@ -206,7 +206,7 @@ def test_a_kpi_whose_icon_changed_since_last_week_is_in_the_board_digest(session
 def test_a_kpi_with_the_same_reading_as_last_week_is_not_news(session, make):
     school = make.school()
     kpi_with_points(session, school, [94.0, 95.0] * 8, last_on=TODAY - timedelta(days=1))
-    assert nudges.kpi_changes(session, make.user("admin"), TODAY) == []
+    assert digests.kpi_changes(session, make.user("admin"), TODAY) == []
 
 
 def test_a_digest_is_queued_once_per_date_and_not_to_whoever_turned_it_off(session, trust, runner, smtp):

@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tracker import jobs, notifications, nudges
+from tracker import digests, jobs, notifications, nudges
 from tracker.errors import Forbidden, Invalid
 from tracker.extensions import db
 from tracker.models import (Allocation, DeimplementationReview, OutboxMessage, PdsaCycle, Transition,
@@ -174,7 +174,7 @@ def test_the_digest_tells_leads_and_viewers_of_a_school_what_moved_was_late_and_
     make.milestone(late, title="Training", due_on=TODAY - timedelta(days=3))
     fresh(make, schools=[school], title="Stopped", status="deimplemented", ended_on=TODAY - timedelta(days=1))
     session.commit()
-    found = nudges.digest(session, TODAY)
+    found = digests.digest(session, TODAY)
     expected = [("late", "Milestone: Training"), ("moved", "Moved"), ("stopped", "Stopped")]
     for person in (lead, viewer, trust_viewer):
         assert sorted((i.kind, i.title) for i in found[person.id]) == expected

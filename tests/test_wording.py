@@ -2,7 +2,7 @@
 once, and the stopped register counts the weeks an initiative took staff time."""
 from datetime import date, datetime, timedelta, timezone
 
-from tracker import nudge_mail, nudges
+from tracker import digests, nudge_mail
 from tracker.models import Transition
 
 TODAY = date(2026, 12, 1)
@@ -36,7 +36,7 @@ def test_a_late_review_in_the_digest_names_its_initiative_once(make, session):
     initiative = make.initiative(schools=[school], title="Phonics catch-up", phase="deliver",
                                  last_update_at=datetime(2026, 11, 30, tzinfo=timezone.utc))
     make.review(initiative, due_on=TODAY - timedelta(days=3))
-    items = nudges.digest(session, TODAY)[lead.id]
+    items = digests.digest(session, TODAY)[lead.id]
     _, text, html = nudge_mail.compose("digest", lead, items, TODAY, CONFIG)
     assert "De-implementation review (Phonics catch-up)" in text
     assert text.count("Phonics catch-up") == 1 and html.count("Phonics catch-up") == 1

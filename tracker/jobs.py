@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from tracker import notifications, nudge_mail, nudges, outbox
+from tracker import digests, notifications, nudge_mail, nudges, outbox
 from tracker.models import JobLease, User
 
 log = logging.getLogger("tracker.jobs")
@@ -96,7 +96,7 @@ def _capacity_items(session, today, config):
 
 
 def _digest_items(session, today, config):
-    return nudges.digest(session, today, zone=config.get("TIMEZONE", "Europe/London"))
+    return digests.digest(session, today, zone=config.get("TIMEZONE", "Europe/London"))
 
 
 def _send_outbox(session, today, config, now):

@@ -3,7 +3,7 @@
 from collections import Counter
 
 from tracker import mail
-from tracker import nudges
+from tracker import digests
 from tracker.nudges import long_date
 
 #: Lines listed per section of an email; the rest are counted with a link.
@@ -75,23 +75,23 @@ SUBJECTS = {
     "nudges": "{count} thing{s} need{verb} your attention",
     "policy": "One in, one out: {count} breach{es} in your schools",
     "capacity": "Capacity: {count} problem{s} to look at",
-    nudges.BOARD: "The trust's week to {day}",
-    nudges.SCHOOL: "Your schools' week to {day}",
-    nudges.WEEK_AHEAD: "Your week ahead from {monday}",
-    nudges.CENTRAL: "Capacity and unallocated Deliver work, week to {day}",
+    digests.BOARD: "The trust's week to {day}",
+    digests.SCHOOL: "Your schools' week to {day}",
+    digests.WEEK_AHEAD: "Your week ahead from {monday}",
+    digests.CENTRAL: "Capacity and unallocated Deliver work, week to {day}",
 }
 INTROS = {
     "nudges": "Here is what needs your attention in the tracker today. Each line links to the "
               "page where you can act on it.",
     "policy": "These schools break the trust's “one in, one out” policy today.",
     "capacity": "These capacity problems need the central team's attention.",
-    nudges.BOARD: "The trust's week in brief: what changed since last week, the KPIs whose "
+    digests.BOARD: "The trust's week in brief: what changed since last week, the KPIs whose "
                   "reading changed, breaches and concerns no initiative has taken up.",
-    nudges.SCHOOL: "Your schools this week: what is late, stuck or quiet, breaches of one in, "
+    digests.SCHOOL: "Your schools this week: what is late, stuck or quiet, breaches of one in, "
                    "one out, concerns no initiative has taken up, and what moved or stopped.",
-    nudges.WEEK_AHEAD: "What falls to you in the week ahead. Each line links to the page "
+    digests.WEEK_AHEAD: "What falls to you in the week ahead. Each line links to the page "
                        "where you can do it.",
-    nudges.CENTRAL: "Experts allocated beyond their days, and initiatives in Deliver with no "
+    digests.CENTRAL: "Experts allocated beyond their days, and initiatives in Deliver with no "
                     "expert behind them.",
 }
 #: The section whose "more" link lists everything of its kind.
@@ -103,10 +103,10 @@ MORE_LINKS = {"moved": "/initiatives", "late": "/initiatives", "stopped": "/stop
 
 def audience_of(job, user):
     """What ``job``'s email to ``user`` is written as: the job, or for the digest the
-    reader's digest (``nudges.digest_audience``)."""
+    reader's digest (``digests.digest_audience``)."""
     if job != "digest":
         return job
-    return nudges.digest_audience(user.role, bool(user.school_ids)) or nudges.SCHOOL
+    return digests.digest_audience(user.role, bool(user.school_ids)) or digests.SCHOOL
 
 
 def compose(job, user, items, today, config):
@@ -114,7 +114,7 @@ def compose(job, user, items, today, config):
     board's digest lists ``BOARD_LINES`` a section and links to the dashboard."""
     base = config["BASE_URL"].rstrip("/")
     audience = audience_of(job, user)
-    most = BOARD_LINES if audience == nudges.BOARD else MAX_LINES
+    most = BOARD_LINES if audience == digests.BOARD else MAX_LINES
     sections = []
     for kind, heading in SECTIONS.items():
         mine = [i for i in items if i.kind == kind]
@@ -129,15 +129,15 @@ def compose(job, user, items, today, config):
                "intro": INTROS[audience], "sections": sections,
                "subject": subject, "trust": config.get("TRUST_NAME", "Tracker"),
                # The board's digest fits a screen: a line an item, the pages a link away.
-               "compact": audience == nudges.BOARD,
-               "dashboard_url": base + "/dashboard" if audience == nudges.BOARD else None,
+               "compact": audience == digests.BOARD,
+               "dashboard_url": base + "/dashboard" if audience == digests.BOARD else None,
                "settings_url": base + "/account/notifications"}
     return subject, mail.render("summary.txt", **context), mail.render("summary.html", **context)
 
 
 def _subject(audience, items, today, config):
     count = len(items)
-    monday = nudges.week_ahead_monday(today)
+    monday = digests.week_ahead_monday(today)
     text = SUBJECTS[audience].format(count=count, s="" if count == 1 else "s",
                                      es="" if count == 1 else "es", verb="s" if count == 1 else "",
                                      day=long_date(today), monday=long_date(monday))
