@@ -2,17 +2,15 @@
 initiative page then shows it among the insights it answers. Screenshots of each page at both
 sizes go to /tmp/shots/insights/."""
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, shoot
 from tracker import clock, insights
 from tracker.models import Insight
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots/insights")
 
 
 @pytest.fixture
@@ -34,11 +32,7 @@ def school_with_work(make, session):
 
 
 def _shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
-    page.set_viewport_size(PHONE)
+    shoot(page, "insights", name)
 
 
 def _no_sideways_scroll(page):
@@ -50,6 +44,12 @@ def test_a_school_lead_records_a_concern_on_a_phone_and_the_initiative_page_show
     w = school_with_work
     page.set_viewport_size(PHONE)
     sign_in(page, w["head"])
+    page.set_viewport_size(DESKTOP)
+    page.goto("/dashboard")
+    page.get_by_role("link", name="1 unanswered concerns at St Aidan's CE Primary").click()
+    expect(page.get_by_label("Only unanswered concerns")).to_be_checked()
+    expect(page.locator(".insight")).to_have_count(1)
+    page.set_viewport_size(PHONE)
     page.goto(f"/schools/{w['school'].id}/insights")
     expect(page.get_by_role("heading", name="Insights: St Aidan's CE Primary")).to_be_visible()
     expect(page.get_by_text("Unanswered: no initiative by")).to_be_visible()
