@@ -54,10 +54,7 @@ def find_goals(session, user, school_id=None):
     with ``school_id``, that school's only (NotFound for a school ``user`` cannot see)."""
     stmt = visible_goals(select(Goal), user)
     if school_id is not None:
-        school = session.get(School, school_id) if permissions.is_id(school_id) else None
-        if school is None or not permissions.can_see_school(user, school.id):
-            raise NotFound("No such school.")
-        stmt = stmt.where(Goal.school_id == school.id)
+        stmt = stmt.where(Goal.school_id == schools.get_school(session, user, school_id).id)
     return stmt.order_by(Goal.school_id.is_not(None), Goal.school_id, Goal.title, Goal.id)
 
 
