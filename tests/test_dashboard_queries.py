@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import insert
 
 from tracker import capacity, clock
-from tracker.models import (Allocation, Expert, Initiative, InitiativeTag, Measure, MeasurePoint,
-                            Milestone, PdsaCycle, School, initiative_schools)
+from tracker.models import (Allocation, Expert, Initiative, InitiativeTag, Insight, Measure,
+                            MeasurePoint, Milestone, PdsaCycle, School, initiative_schools,
+                            insight_initiatives)
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS
 
 RAGS = ("green", "amber", "red", None)
@@ -64,6 +65,14 @@ def bulk_trust(session, owner, *, schools, initiatives_per_school, kpis, points)
     _insert(session, InitiativeTag, tags)
     _insert(session, Milestone, milestones)
     _insert(session, PdsaCycle, cycles)
+    # Insights: per school an old concern nobody answers, one an initiative answers, a strength.
+    insight_ids = _ids(session, Insight, [
+        {"school_id": s, "source": "qa_visit", "on": today - timedelta(days=45), "title": "Bulk",
+         "judgement": judgement, "version": 1}
+        for s in school_ids for judgement in ("concern", "concern", "strength")])
+    _insert(session, insight_initiatives, [
+        {"insight_id": insight_id, "initiative_id": initiative_ids[0]}
+        for insight_id in insight_ids[1::3]])
     term = capacity.term_of(today)
     expert_id = _ids(session, Expert, [{"name": f"Bulk expert {n}", "email": f"bulk{n}@example.org",
                                         "specialisms": ["reading"], "days_per_week": 5.0}])[0]
@@ -106,6 +115,7 @@ def test_the_comparisons_query_count_does_not_grow_with_the_trust(make, session,
         rows = response.get_json()["schools"]
         assert len(rows) == 43 and all(len(r["kpis"]) == 4 for r in rows)
         assert sum(r["overdue_milestones"] for r in rows) > (400 if path.endswith("dashboard") else 40)
+        assert all(r["unanswered_concerns"] == 1 for r in rows)
     else:
         assert response.get_data(as_text=True).count('class="dashboard-school"') == 43
     print(f"{path}: {large} queries")
