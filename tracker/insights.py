@@ -183,7 +183,8 @@ class SchoolInsights:
 
 def insights_for_school_page(session, user, school_id, today):
     """The school page's insights section: the latest ones, how many there are, and the
-    unanswered concerns (four queries). Raises NotFound for a school ``user`` cannot see."""
+    unanswered concerns (six queries at most, whatever the number). Raises NotFound for a
+    school ``user`` cannot see."""
     stmt = insights_of(session, user, school_id)
     latest = session.execute(stmt.limit(LATEST_SHOWN)).scalars().all()
     total = session.execute(select(func.count()).select_from(Insight)
