@@ -161,6 +161,7 @@ def goal_detail(goal_id, driver_form=None, rename_forms=None, status=200):
                 formdata=None, prefix=f"d{node['id']}", title=node["title"], version=node["version"])
     return render_template(
         "pages/goal_detail.html", goal=goal, drivers=picture["drivers"], may_write=may_write,
+        whole_trust=permissions.sees_whole_trust(user),
         driver_form=driver_form, rename_forms=rename_forms, delete_form=DeleteForm(),
         measure=_measure(session, goal),
         school_name=_names(session, {goal.school_id}).get(goal.school_id)), status
