@@ -29,7 +29,6 @@ TEXT_FIELDS = ("title", "problem", "evidence", "intended_outcomes", "active_ingr
 def with_details(stmt):
     """Eager-load what a list or page shows, so the query count does not grow with the rows."""
     return stmt.options(selectinload(Initiative.schools), selectinload(Initiative.tags),
-                        selectinload(Initiative.drivers),
                         joinedload(Initiative.owner), joinedload(Initiative.out_initiative))
 
 

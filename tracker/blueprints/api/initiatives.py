@@ -1,11 +1,13 @@
 from flask import g
 from marshmallow import fields, validate
+from sqlalchemy.orm import selectinload
 
 from tracker import clock, initiatives, school_status
 from tracker.blueprints.api.common import Blueprint
 from tracker.blueprints.api.common import (Choice, Id, PageArgs, PlausibleDate, QueryId, StrictSchema, Text,
                                            current, page_schema, paginate)
 from tracker.extensions import db
+from tracker.models import Initiative
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS, RAGS, SCOPES, STATUSES
 
 blp = Blueprint("initiatives", __name__, url_prefix="/api/v1/initiatives",
@@ -144,7 +146,9 @@ class InitiativeFilters(PageArgs):
 def list_initiatives(args):
     """Initiatives you can see, filtered; ``q`` searches title, problem and evidence."""
     page, per_page = args.pop("page"), args.pop("per_page")
-    found = paginate(initiatives.find_initiatives(current(), **args), page, per_page)
+    # The API gives each initiative's driver_ids; the pages' lists do not show them.
+    stmt = initiatives.find_initiatives(current(), **args).options(selectinload(Initiative.drivers))
+    found = paginate(stmt, page, per_page)
     with_schools_status(found["items"])
     return found
 
