@@ -335,3 +335,19 @@ def test_target_dates_are_plausible_in_the_api(trust):
     first, _ = clock.date_range()
     response = trust["api"]["admin"].post(URL, json={"title": "Old", "target_on": "1901-01-01"})
     assert response.status_code == 422 and "target_on" in response.get_json()["error"]["fields"]
+
+
+def test_the_initiative_list_gives_driver_ids_in_a_fixed_number_of_queries(
+        session, make, trust, count_queries):
+    primary = driver(session, trust, trust_goal(session, trust), "Phonics")
+    api, counts = trust["api"]["board"], []
+    for _ in range(2):
+        with count_queries() as q:
+            items = api.get("/api/v1/initiatives").get_json()["items"]
+        counts.append(q.count)
+        assert all(i["driver_ids"] == [primary.id] for i in items if i["title"].startswith("More"))
+        for _ in range(3):
+            goals.set_drivers(session, trust["people"]["admin"],
+                              make.initiative(schools=[trust["ash"]], title="More"), [primary.id])
+        session.commit()
+    assert counts[0] == counts[1], counts
