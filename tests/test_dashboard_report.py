@@ -241,7 +241,8 @@ def _api_cells(row):
     cells = {"Overdue milestones": row["overdue_milestones"], "Stuck PDSA cycles": row["stuck_pdsa_cycles"],
              "Stale initiatives": row["stale_initiatives"], "Policy breaches": row["breaches"],
              "Red": row["rag"]["red"], "Amber": row["rag"]["amber"], "Green": row["rag"]["green"],
-             "No RAG yet": row["rag"]["none"], "Expert days this term": row["expert_days_this_term"]}
+             "No RAG yet": row["rag"]["none"], "Expert days this term": row["expert_days_this_term"],
+             "Unanswered concerns": row["unanswered_concerns"]}
     cells.update({phase.capitalize(): n for phase, n in row["phases"].items()})
     return cells
 
