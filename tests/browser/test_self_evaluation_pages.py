@@ -1,20 +1,18 @@
 """The central team re-rates the trust on a phone, by keyboard: the form starts from the last
 round, the new round shows beside it; a round that leaves pillars out is named and not saved."""
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from tests.browser.conftest import DESKTOP, PHONE, format_violations
+from tests.browser.conftest import DESKTOP, PHONE, format_violations, shoot
 from tracker import clock, self_evaluation as se
 from tracker.extensions import db
 from tracker.models import SelfEvaluation
 from tracker.models.initiative import PILLARS
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots/selfeval")
 
 
 @pytest.fixture
@@ -31,11 +29,7 @@ def rated_trust(make, session):
 
 
 def _shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
-    page.set_viewport_size(PHONE)
+    shoot(page, "selfeval", name)
 
 
 def _no_sideways_scroll(page):
