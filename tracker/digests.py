@@ -160,11 +160,13 @@ def _started(session, first, last, zone):
 def kpi_changes(session, reader, today, days=DIGEST_DAYS):
     """``[Item]``: each trust KPI and school ``reader`` sees whose Making Data Count reading
     (variation or assurance) on ``today`` differs from its reading ``days`` before
-    (``kpis.summaries`` as of each day; seven queries)."""
+    (``kpis.summaries`` as of each day; five queries)."""
     names = dict(session.execute(select(School.id, School.name)).all())
-    now = kpis.summaries(session, reader, list(names), as_of=today)
-    before = kpis.summaries(session, reader, list(names), as_of=today - timedelta(days=days))
-    kpi_names = {k.id: k.name for k in kpis.trust_kpis(session)}
+    trust_kpis = kpis.trust_kpis(session)
+    now = kpis.summaries(session, reader, list(names), as_of=today, kpi_list=trust_kpis)
+    before = kpis.summaries(session, reader, list(names), as_of=today - timedelta(days=days),
+                            kpi_list=trust_kpis)
+    kpi_names = {k.id: k.name for k in trust_kpis}
     items = []
     for (measure_id, school_id), reading in now.items():
         was = before.get((measure_id, school_id))

@@ -180,15 +180,16 @@ def compare_schools(session, user, measure, schools=None):
     return [judge(measure, school_id, pairs[(measure.id, school_id)]) for school_id in ids]
 
 
-def summaries(session, user, school_ids, as_of=None):
-    """Every trust KPI in each of ``school_ids`` that ``user`` sees:
+def summaries(session, user, school_ids, as_of=None, kpi_list=None):
+    """Every trust KPI (or those of ``kpi_list``, when the caller has them) in each of
+    ``school_ids`` that ``user`` sees:
     ``{(measure_id, school_id): SchoolKpi}``, a pair for every KPI and school (``n`` 0 when
     the school has no point). ``as_of`` reads them as they stood on that day (its points
     up to it; the weekly digest compares today with a week ago). Three queries whatever
     the number of schools, KPIs or points: the KPIs, their re-bases and the points."""
     visible = permissions.visible_school_ids(user)
     ids = [s for s in school_ids if visible is None or s in visible]
-    kpis = trust_kpis(session)
+    kpis = trust_kpis(session) if kpi_list is None else kpi_list
     pairs = _pairs_by(session, [k.id for k in kpis], ids, as_of)
     return {(k.id, s): judge(k, s, pairs[(k.id, s)]) for k in kpis for s in ids}
 
