@@ -117,3 +117,32 @@ def test_progress_per_school_keeps_each_schools_rag_of_existing_initiatives(blan
         rags = conn.execute(sa.text("SELECT school_id, rag FROM initiative_schools "
                                     "ORDER BY school_id")).all()
     assert [tuple(r) for r in rags] == [(1, "amber"), (2, "amber")]
+
+
+def test_sso_migration_keeps_people_and_what_points_at_them(blank_app):
+    """0008 makes a role optional (people waiting for approval). On SQLite that copies the users
+    table; the people, their roles and every row that points at them must come through."""
+    upgrade(revision="0007")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO users (id, email, name, role, password_hash, active, "
+                             "session_generation, notification_prefs, version, created_at) VALUES "
+                             "(1, 'a@x.org', 'A', 'admin', 'x', true, 0, '{}', 1, CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text(
+            "INSERT INTO initiatives (id, title, problem, evidence, intended_outcomes, "
+            "active_ingredients, implementation_strategies, owner_id, phase, status, rag, scope, "
+            "phase_since, created_at, version) VALUES (1, 'Reading', '', '', '', '', '', 1, "
+            "'deliver', 'active', 'amber', 'schools', '2026-09-01', CURRENT_TIMESTAMP, 1)"))
+    upgrade()
+    with db.engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT role FROM users WHERE id = 1")).scalar() == "admin"
+        assert conn.execute(sa.text("SELECT owner_id FROM initiatives WHERE id = 1")).scalar() == 1
+        conn.execute(sa.text("INSERT INTO users (id, email, name, role, password_hash, active, "
+                             "session_generation, notification_prefs, version, created_at) VALUES "
+                             "(2, 'new@x.org', 'New', NULL, '!', true, 0, '{}', 1, CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text("INSERT INTO sso_identities (user_id, provider, subject, email, "
+                             "created_at) VALUES (2, 'google', 'sub-2', 'new@x.org', CURRENT_TIMESTAMP)"))
+    # Going down, the waiting account cannot keep a NULL role: it goes, with its link.
+    downgrade(revision="0007")
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT id FROM users ORDER BY id")).scalars().all() == [1]
+        assert conn.execute(sa.text("SELECT owner_id FROM initiatives")).scalar() == 1

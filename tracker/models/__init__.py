@@ -14,13 +14,14 @@ from tracker.models.review import DeimplementationReview
 from tracker.models.school import School
 from tracker.models.self_evaluation import SelfEvaluation, SelfEvaluationRating
 from tracker.models.throttle import FailedAttempt
-from tracker.models.user import ApiToken, PasswordReset, User, user_schools
+from tracker.models.user import ApiToken, PasswordReset, SsoIdentity, User, user_schools
 
 __all__ = [
     "AuditEntry", "Allocation", "ApiToken", "Base", "DeimplementationReview", "Driver", "Expert",
     "FailedAttempt", "Goal", "Initiative", "InitiativeTag", "Insight", "InsightPillar", "JobLease",
     "Measure", "MeasurePoint", "MeasureRebase", "Milestone", "OutboxMessage", "PasswordReset",
-    "PdsaCycle", "School", "SelfEvaluation", "SelfEvaluationRating", "Transition", "TrustPolicy",
+    "PdsaCycle", "School", "SelfEvaluation", "SelfEvaluationRating", "SsoIdentity", "Transition",
+    "TrustPolicy",
     "Unavailability", "Update", "User", "initiative_drivers", "initiative_schools",
     "insight_initiatives", "user_schools",
 ]

@@ -1,7 +1,8 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, ForeignKey, String, Table,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, UTCDateTime, enum_check, utcnow
@@ -25,7 +26,10 @@ class User(Base):
     #: Stored lower-cased, so sign-in is case-insensitive.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20), index=True)
+    #: None for a person who signed in through single sign-on and waits for an admin to
+    #: give them a role (tracker.sso); they cannot sign in until then.
+    role: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    #: An unusable marker (never a valid Argon2 hash) for people who only sign in through SSO.
     password_hash: Mapped[str] = mapped_column(String(255))
     #: A deactivated person keeps their records but can no longer sign in or use a token.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -60,6 +64,30 @@ class User(Base):
 
     def __repr__(self):
         return f"<User {self.email} {self.role}>"
+
+
+class SsoIdentity(Base):
+    """The link between an account and one identity provider's subject (``sub``).
+
+    Once linked, the provider's subject finds the account even after the person's email
+    changes at the provider, so a new email never opens a second account.
+    """
+
+    __tablename__ = "sso_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The provider's name in the SSO_PROVIDERS setting (e.g. "microsoft", "google").
+    provider: Mapped[str] = mapped_column(String(50))
+    #: The provider's ``sub`` claim: stable and never reassigned for that provider.
+    subject: Mapped[str] = mapped_column(String(255))
+    #: The email the provider vouched for when the link was made or last used.
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(Base):
