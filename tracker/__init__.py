@@ -59,11 +59,13 @@ def register_blueprints(app):
     from tracker.blueprints.admin import bp as admin_bp
     from tracker.blueprints.api import init_api
     from tracker.blueprints.auth import bp as auth_bp
+    from tracker.blueprints.health import bp as health_bp
     from tracker.blueprints.pages import bp as pages_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(health_bp)
     init_api(app)
 
 
