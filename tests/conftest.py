@@ -27,6 +27,9 @@ from tracker.extensions import db  # noqa: E402
 from tracker import models as m  # noqa: E402
 from tracker.passwords import hash_password  # noqa: E402
 
+#: The real OpenID Connect provider for the single sign-on tests (``oidc_provider``, ``use_sso``).
+pytest_plugins = ["tests.oidc_fixtures"]
+
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "correct-horse-battery-staple-7"
