@@ -53,6 +53,17 @@ def test_every_reader_sees_each_visible_school_with_its_icons_in_words(trust, lo
     assert "South Academy" in one_school and "North Primary" not in one_school
 
 
+def test_each_kind_of_icon_is_drawn_once_a_page_and_reused(trust, login_as):
+    """120 schools' icons stay a small page: each kind's drawing is in the page once and every
+    later icon of that kind points at it, so no icon points at a drawing that is not there."""
+    html = login_as(trust.admin).get("/kpis").get_data(as_text=True)
+    drawn = re.findall(r'<g id="mdc-([\w-]+)"', html)
+    used = re.findall(r'<use href="#mdc-([\w-]+)"', html)
+    assert len(drawn) == len(set(drawn)), "a drawing is in the page twice"
+    assert used and set(used) <= set(drawn)
+    assert "v-none" in drawn and "a-none" in drawn  # South's icons, too few points
+
+
 def test_the_trust_view_offers_trust_kpis_to_everyone(trust, login_as):
     """The menu's "Trust view" opens the comparison, whose tabs lead to the trust KPIs."""
     for who in (trust.admin, trust.project, trust.viewer):

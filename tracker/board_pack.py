@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -273,6 +273,9 @@ def svg_images(html):
 
 def render_html(pack):
     """The pack as the HTML WeasyPrint lays out. Needs an app context."""
+    # Every SVG becomes an image of its own (svg_images), so no icon may point at another's
+    # drawing (templates/_mdc.html).
+    g.mdc_inline = True
     return render_template("board_pack/pack.html", pack=pack, sparkline=sparkline,
                            spark=(SPARK_WIDTH, SPARK_HEIGHT), svg_images=svg_images,
                            pillars=PILLARS, pillar_labels=PILLAR_LABELS,
