@@ -53,6 +53,26 @@ def _database_url():
     return url
 
 
+def _sso_providers(environ=os.environ):
+    """The single sign-on providers ``SSO_PROVIDERS=microsoft,google`` names, each from its
+    ``SSO_<NAME>_ISSUER``, ``_CLIENT_ID``, ``_CLIENT_SECRET``, ``_LABEL``, ``_HD`` (Google's
+    Workspace domain hint) and ``_TENANT_ID`` (Entra: the ``tid`` every token must carry).
+    A named provider without an issuer or client id fails start-up rather than half-working."""
+    providers = {}
+    for name in filter(None, (n.strip().lower() for n in environ.get("SSO_PROVIDERS", "").split(","))):
+        key = f"SSO_{name.upper()}_"
+        missing = [k for k in ("ISSUER", "CLIENT_ID") if not environ.get(key + k)]
+        if missing:
+            raise RuntimeError(f"SSO_PROVIDERS names {name!r}: set " + ", ".join(key + k for k in missing))
+        params = {"hd": environ[key + "HD"]} if environ.get(key + "HD") else {}
+        providers[name] = {
+            "issuer": environ[key + "ISSUER"].strip(), "client_id": environ[key + "CLIENT_ID"].strip(),
+            "client_secret": environ.get(key + "CLIENT_SECRET", ""),
+            "label": environ.get(key + "LABEL") or f"Sign in with {name.title()}",
+            "authorize_params": params, "tenant_id": environ.get(key + "TENANT_ID") or None}
+    return providers
+
+
 class Config:
     PRODUCTION = _flag("PRODUCTION")
     SECRET_KEY = _secret_key()
@@ -68,6 +88,15 @@ class Config:
     SESSION_ABSOLUTE_HOURS = _int("SESSION_ABSOLUTE_HOURS", 12)
     PREFERRED_URL_SCHEME = "https" if PRODUCTION else "http"
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # Single sign-on (tracker/sso.py, README "Single sign-on"): OpenID Connect providers by name,
+    # the email domains whose unknown people may ask for an account, and whether password
+    # sign-in is for everyone ("all") or only admins ("admins", keeping one break-glass way in).
+    SSO_PROVIDERS = _sso_providers()
+    SSO_ALLOWED_DOMAINS = os.environ.get("SSO_ALLOWED_DOMAINS", "")
+    PASSWORD_LOGIN = os.environ.get("PASSWORD_LOGIN", "all").strip().lower()
+    if PASSWORD_LOGIN not in ("all", "admins"):
+        raise RuntimeError("PASSWORD_LOGIN is 'all' or 'admins'")
 
     API_TOKEN_DAYS = _int("API_TOKEN_DAYS", 30)
     WTF_CSRF_TIME_LIMIT = None  # the session's own timeouts bound the token's life

@@ -58,7 +58,7 @@ STRICT_MODULES = {
     "tracker.blueprints.pages.kpis",
     "tracker.blueprints.api.insights", "tracker.blueprints.pages.insights", "tracker.blueprints.pages.school_page",
     "tracker.blueprints.api.goals", "tracker.blueprints.pages.goals",
-    "tracker.blueprints.health",
+    "tracker.blueprints.health", "tracker.blueprints.auth.sso",
 }
 #: Routes that are not the app's (static files, the catch-all for unknown API paths).
 NOT_ROUTES = {"static", "unknown_api_path"}
@@ -541,6 +541,9 @@ PAGES = [
     Row("GET", "/login", every(302), public=True),
     Row("POST", "/login", every(302), public=True),
     Row("POST", "/logout", every(302)),
+    # single sign-on: anyone may start one; a provider that is not configured is not found
+    Row("GET", "/sso/{provider}/start", every(404), public=True),
+    Row("GET", "/sso/{provider}/callback", every(404), public=True),
     # the health check (load balancers, the benchmark's floor): anyone, signed in or not
     Row("GET", "/healthz", every(200), public=True),
 ]
@@ -661,6 +664,7 @@ class World:
             ids["point_id"] = self.kpi_point(target) if row.fresh and role else self.kpi_points[target]
         ids.setdefault("message_id", 1)
         ids.setdefault("token", "no-such-reset-link")
+        ids.setdefault("provider", "no-such-provider")
         if "{token_id}" in row.path:
             ids["token_id"] = 1
         if "{token_id}" in row.path and role:

@@ -21,18 +21,31 @@ def normalise_email(email):
 def authenticate(db_session, email, password):
     """The active user with this email and password, or None.
 
+    With ``PASSWORD_LOGIN=admins`` only admins sign in with a password (everyone else
+    through single sign-on), on the pages and the API alike.
+
     An unknown email costs the same hash check as a wrong password, so the answer
     and its timing do not tell whether the account exists.
     """
     user = db_session.execute(
         select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password or "")
-    if not ok or not user.active:
+    if not ok or not may_sign_in(user) or not password_sign_in_allowed(user):
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user
+
+
+def may_sign_in(user):
+    """Whether ``user`` may sign in at all: active, and not waiting for a role (tracker.sso)."""
+    return user.active and user.role is not None
+
+
+def password_sign_in_allowed(user):
+    """Whether ``user`` may sign in with a password under ``PASSWORD_LOGIN``."""
+    return current_app.config.get("PASSWORD_LOGIN", "all") != "admins" or user.role == "admin"
 
 
 def attempt_sign_in(db_session, email, password, address):
@@ -94,7 +107,7 @@ def token_for(db_session, raw):
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
-    if not token.user.active:
+    if not may_sign_in(token.user):
         return None
     return token
 
@@ -156,7 +169,7 @@ def init_login(app):
         if not user_id.isdigit() or not generation.isdigit():
             return None
         user = db.session.get(User, int(user_id))
-        if user is None or not user.active or user.session_generation != int(generation):
+        if user is None or not may_sign_in(user) or user.session_generation != int(generation):
             return None
         return user
 

@@ -7,6 +7,7 @@ from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from tracker import people
+from tracker.sso import password_login_for_admins_only, providers
 from tracker.audit import acting_as, record_event
 from tracker.auth import attempt_sign_in, end_session, record_failed_sign_in, start_session
 from tracker.blueprints.pages.common import commit_or_show
@@ -58,7 +59,7 @@ def login():
                                    request.remote_addr)
         except TooManyAttempts as locked:
             form.password.errors.append(locked.message)
-            return (render_template("auth/login.html", form=form), 429,
+            return (_login_page(form), 429,
                     {"Retry-After": str(locked.retry_after)})
         if user is not None:
             acting_as(db.session, user, ip=request.remote_addr)
@@ -70,7 +71,14 @@ def login():
         record_failed_sign_in(db.session, form.email.data, "web")
         db.session.commit()
         form.password.errors.append("The email or password is not right.")
-    return render_template("auth/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form):
+    """The sign-in page: a button per single sign-on provider, then the password form."""
+    return render_template("auth/login.html", form=form, providers=providers(),
+                           admins_only=password_login_for_admins_only(),
+                           next=safe_next(form.next.data))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -112,3 +120,6 @@ def reset_password():
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, person=reset.user)
 
+
+
+import tracker.blueprints.auth.sso  # noqa: E402,F401  (the single sign-on routes)
