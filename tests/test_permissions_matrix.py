@@ -400,6 +400,10 @@ PAGES = [
     Row("POST", "/admin/people/{user_id}/anonymise", ADMIN_OK, ADMIN_OK, fresh=True),
     Row("POST", "/admin/people/{user_id}/deactivate", ADMIN_OK, ADMIN_OK, fresh=True),
     Row("POST", "/admin/people/{user_id}/reset-link", ADMIN_OK, ADMIN_OK),
+    # single sign-on: approving or refusing a person waiting for a role (an admin's; for
+    # someone not waiting the page says so and changes nothing)
+    Row("POST", "/admin/people/{user_id}/approve", ADMIN_OK, ADMIN_OK),
+    Row("POST", "/admin/people/{user_id}/refuse", ADMIN_OK, ADMIN_OK),
     Row("GET", "/admin/outbox", ADMIN_ONLY),
     Row("POST", "/admin/outbox/{message_id}/retry", (404, 403, 403, 403, 403)),
     Row("GET", "/admin/outbox/{message_id}", (404, 403, 403, 403, 403)),

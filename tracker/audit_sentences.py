@@ -348,6 +348,22 @@ def _failed_sign_in(w):
             Part(f" failed (via {w.detail('via') or 'web'})")]
 
 
+#: Why a single sign-on was refused, in words (the reasons of ``tracker.sso.REASONS``).
+SSO_REFUSALS = {
+    "invalid": "the provider's answer did not check out", "unverified": "email not verified",
+    "unknown": "no account has this email", "domain": "not an email domain of the trust",
+    "deactivated": "account deactivated", "waiting": "waiting for approval",
+    "conflict": "the account is linked to another identity at this provider",
+}
+
+
+def _sso_refused(w):
+    reason = w.detail("reason")
+    return [Part("A single sign-on as "), w.value("email", w.detail("email") or "someone unknown"),
+            Part(" through "), w.value("provider", w.detail("provider")),
+            Part(f" was refused: {SSO_REFUSALS.get(reason, reason or 'no reason recorded')}")]
+
+
 def _other_event(w):
     return [w.actor(), Part(f" {field_words(w.entry.action)}: "), *w.record()]
 
@@ -376,6 +392,14 @@ EVENTS = {
         w, " chose a new password with a reset link", " used a reset link for "),
     "token_created": lambda w: [w.actor(), Part(" created "), *w.record(parent=False)],
     "token_revoked": lambda w: [w.actor(), Part(" revoked "), *w.record(parent=False)],
+    "sso_login": lambda w: [w.actor(), Part(" signed in through single sign-on ("),
+                            w.value("provider", w.detail("provider")), Part(")")],
+    "sso_refused": _sso_refused,
+    "sso_account_requested": lambda w: [
+        *w.record(), Part(" asked for an account through single sign-on ("),
+        w.value("provider", w.detail("provider")), Part(")")],
+    "sso_approved": lambda w: [w.actor(), Part(" approved "), *w.record(), Part(" as "),
+                               w.value("role", w.detail("role"))],
 }
 
 
@@ -389,6 +413,9 @@ ACTION_WORDS = {
     "anonymised": "Anonymised", "password_changed": "Password changed",
     "password_reset_issued": "Reset link issued", "password_reset_used": "Reset link used",
     "token_created": "API token created", "token_revoked": "API token revoked",
+    "sso_login": "Signed in through single sign-on", "sso_refused": "Single sign-on refused",
+    "sso_account_requested": "Account asked for (single sign-on)",
+    "sso_approved": "Approved (single sign-on)",
 }
 _TYPE_WORDS = {"requests": "refused request", "failed_attempts": "failed sign-in count"}
 

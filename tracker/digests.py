@@ -69,7 +69,8 @@ def digest(session, today, *, days=DIGEST_DAYS, zone="Europe/London"):
     for user_id, role, school_id in session.execute(
             select(User.id, User.role, user_schools.c.school_id)
             .outerjoin(user_schools, user_schools.c.user_id == User.id)
-            .where(User.active.is_(True), User.anonymised_at.is_(None))).all():
+            .where(User.active.is_(True), User.anonymised_at.is_(None),
+                   User.role.is_not(None))).all():  # people waiting for a role read nothing
         roles[user_id] = role
         if school_id is not None:
             readers[user_id].add(school_id)

@@ -69,7 +69,8 @@ class People:
 
     def __init__(self, session):
         rows = session.execute(select(User.id, User.role).where(
-            User.active.is_(True), User.anonymised_at.is_(None))).all()
+            User.active.is_(True), User.anonymised_at.is_(None),
+            User.role.is_not(None))).all()  # people waiting for a role (tracker.sso) get nothing
         self.active = {user_id for user_id, _ in rows}
         self.by_role = defaultdict(list)
         for user_id, role in rows:

@@ -143,8 +143,12 @@ def update_user(session, actor, user, version, **changes):
             and user.role == "admin" and user.active:
         _keep_an_admin(session, user)
     if "role" in changes and changes["role"] != user.role:
+        if changes["role"] not in ROLES:
+            raise Invalid("Choose a role.", fields={"role": [f"Choose one of: {', '.join(ROLES)}."]})
         record_event(session, "role_changed", "users", user.id,
                      {"role": [user.role, changes["role"]]})
+        if user.role is None:  # a person who asked through single sign-on (tracker.sso)
+            record_event(session, "sso_approved", "users", user.id, {"role": changes["role"]})
     if "email" in changes:
         email = normalise_email(changes.pop("email"))
         if _check_email(email):

@@ -42,7 +42,6 @@ from tracker.emails import valid_email
 from tracker.errors import Invalid
 from tracker.models import SsoIdentity, User
 from tracker.models.base import utcnow
-from tracker.models.user import ROLES
 from tracker.outbox import queue_messages
 from tracker.passwords import UNUSABLE_PASSWORD
 
@@ -340,15 +339,23 @@ def approve(session, actor, user, version, role, school_ids=()):
     """Give a waiting person a role (and schools): they can sign in from now on.
 
     Raises Forbidden for a non-admin, Invalid when the person is not waiting or the role
-    is not one of ``ROLES``, StaleVersion when someone changed them meanwhile.
+    is not one of the roles, StaleVersion when someone changed them meanwhile.
     """
     permissions.require(actor, permissions.ADMINISTER)
     if user.role is not None or not user.active:
         raise Invalid("This person is not waiting for approval.",
                       fields={"role": ["This person is not waiting for approval."]})
-    if role not in ROLES:
-        raise Invalid("Choose a role.", fields={"role": [f"Choose one of: {', '.join(ROLES)}."]})
-    people.update_user(session, actor, user, version, role=role, school_ids=list(school_ids))
-    record_event(session, "sso_approved", "users", user.id, {"role": role})
-    session.flush()
-    return user
+    # people.update_user checks the role and records "sso_approved" (also when an admin gives
+    # a waiting person a role on their edit page).
+    return people.update_user(session, actor, user, version, role=role,
+                              school_ids=list(school_ids))
+
+
+def refuse_request(session, actor, user):
+    """Refuse a person waiting for approval: their account is deactivated (kept, so their
+    provider's subject stays linked and is refused as deactivated). Invalid when the person
+    is not waiting."""
+    permissions.require(actor, permissions.ADMINISTER)
+    if user.role is not None or not user.active:
+        raise Invalid("This person is not waiting for approval.")
+    return people.deactivate_user(session, actor, user)

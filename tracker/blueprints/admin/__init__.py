@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker import audit_sentences, clock, people, permissions, privacy, schools
+from tracker import audit_sentences, clock, people, permissions, privacy, schools, sso
 from tracker.audit import RECORD_TYPES, audit_query
 from tracker.blueprints.api.common import paginate
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
@@ -67,7 +67,37 @@ def user_list():
     # Each row names the person's schools: load them all in one more query, not one per row.
     stmt = people.visible_users(me()).options(selectinload(User.schools))
     rows = db.session.execute(stmt).scalars().all()
-    return render_template("admin/users.html", users=rows)
+    # People who asked through single sign-on and wait for a role: approved here. The
+    # schools to tick are loaded only when someone waits.
+    waiting = sorted((u for u in rows if u.role is None and u.active),
+                     key=lambda u: (u.created_at, u.id))
+    choices = db.session.execute(schools.visible_schools(me())).scalars().all() if waiting else []
+    return render_template("admin/users.html", users=rows, waiting=waiting, schools=choices,
+                           roles=UserForm.role.kwargs["choices"])
+
+
+@bp.route("/people/<int:user_id>/approve", methods=["POST"])
+def approve_person(user_id):
+    """Give a person waiting for approval a role and schools (the people page's form)."""
+    user = or_abort(people.get_user, db.session, me(), user_id)
+    role = request.form.get("role", "")[:20]
+    school_ids = [whole_number(v) or 0 for v in request.form.getlist("school_ids")[:500]]
+    ok, _ = commit_or_show(None, lambda: sso.approve(
+        db.session, me(), user, whole_number(request.form.get("version")), role, school_ids))
+    if ok:
+        flash(f"{user.name} can sign in now, as {role.replace('_', ' ')}.", "success")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/people/<int:user_id>/refuse", methods=["POST"])
+def refuse_person(user_id):
+    """Refuse a person waiting for approval: their account is deactivated, so single
+    sign-on refuses them from now on (an admin can still reactivate and approve them)."""
+    user = or_abort(people.get_user, db.session, me(), user_id)
+    ok, _ = commit_or_show(None, lambda: sso.refuse_request(db.session, me(), user))
+    if ok:
+        flash(f"{user.name} is refused: they cannot sign in.", "success")
+    return redirect(url_for("admin.user_list"))
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
