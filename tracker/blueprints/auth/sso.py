@@ -33,11 +33,28 @@ def sso_start(provider):
     if current_user.is_authenticated:
         return redirect(target or url_for("pages.home"))
     session["sso_next"] = target
+    # Only the newest start of this browser is answered: the session cookie stays small
+    # however often the button is pressed, and fewer answers could be replayed.
+    _forget_states(found)
     callback = url_for("auth.sso_callback", provider=found.name, _external=True)
     try:
-        return sso.client(found).authorize_redirect(callback)
+        response = sso.client(found).authorize_redirect(callback)
     except sso.PROVIDER_ERRORS:
         return render_template("auth/sso_unavailable.html", provider=found), 503
+    for key in _state_keys(found):  # the provider's whole URL need not ride in the cookie
+        session[key].get("data", {}).pop("url", None)
+    session.modified = True
+    return response
+
+
+def _state_keys(provider):
+    # Authlib's Flask client keeps each start's state under "_state_<provider>_<state>".
+    return [key for key in session if key.startswith(f"_state_{provider.name}_")]
+
+
+def _forget_states(provider):
+    for key in _state_keys(provider):
+        session.pop(key)
 
 
 @bp.route("/sso/<provider>/callback")
