@@ -402,3 +402,38 @@ def test_the_audit_log_reads_each_single_sign_on_event(action, changes, words):
     names = audit_sentences.Names(labels={("users", 3): "Ann Lee"})
     assert words in str(audit_sentences.describe(entry, names))
     assert action in audit_sentences.ACTION_WORDS
+
+
+# --- the session a real provider's sign-in starts ---------------------------------------
+
+def test_a_single_sign_on_session_is_fresh_and_ends_like_a_password_one(app, use_sso, make):
+    """Through the real provider (tests/oidc_fixtures.py): the session is new at sign-in, ends
+    after SESSION_IDLE_MINUTES without a request, and sign-out ends it everywhere."""
+    from tests.oidc_fixtures import PROVIDER_NAME, sign_in_at_provider
+
+    use_sso(app)
+    known = make.user("school_lead", email="known.person@trust.org.uk")
+
+    def signed_in_client():
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["left_over"] = "from before sign-in"
+        start = client.get(f"/sso/{PROVIDER_NAME}/start?next=/initiatives")
+        response = client.get(sign_in_at_provider(start.location, "known"))
+        assert (response.status_code, response.location) == (302, "/initiatives")
+        with client.session_transaction() as session:
+            assert "left_over" not in session
+            assert not [key for key in session if key.startswith("_state_")]
+        return client
+
+    client = signed_in_client()
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        session["seen_at"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 1
+    assert client.get("/").location.startswith("/login")
+
+    client, other = signed_in_client(), signed_in_client()
+    assert client.post("/logout").status_code == 302
+    assert other.get("/").status_code == 302  # sign-out ended this person's other sessions
+    db.session.expire_all()
+    assert known.last_login_at is not None
