@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import secrets
 import selectors
 import shutil
@@ -172,8 +173,9 @@ def use_sso(oidc_provider):
 
 def sign_in_at_provider(authorize_url, login, browser=None):
     """Follow ``authorize_url`` (the app's redirect to the provider) through the provider's
-    login page as ``login`` (an account id) and return the URL the provider sends the browser
-    back to (the app's callback with ``code``, ``state`` and ``iss``, or an ``error``).
+    login page as ``login`` (an account id; None: press its Cancel link instead) and return the
+    URL the provider sends the browser back to (the app's callback with ``code``, ``state``
+    and ``iss``, or with an ``error``).
 
     ``browser`` (a requests.Session) keeps the provider's cookies between sign-ins."""
     browser = browser or requests.Session()
@@ -181,8 +183,12 @@ def sign_in_at_provider(authorize_url, login, browser=None):
     for _ in range(10):
         location = response.headers.get("Location")
         if location is None:
-            # The provider's login page: post its form as a person would.
+            # The provider's login page: post its form (or cancel) as a person would.
             assert response.status_code == 200, response.text[:500]
+            if login is None:
+                response = browser.get(_link_href(response.text, "Cancel", response.url),
+                                       allow_redirects=False, timeout=10)
+                continue
             action = _form_action(response.text)
             response = browser.post(urljoin(response.url, action), allow_redirects=False, timeout=10,
                                     data={"prompt": "login", "login": login, "password": "any"})
@@ -197,6 +203,14 @@ def sign_in_at_provider(authorize_url, login, browser=None):
 def _origin(url):
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _link_href(html, text, base):
+    """The href of the link whose text contains ``text`` on a provider page."""
+    for match in re.finditer(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', html):
+        if text in match.group(2):
+            return urljoin(base, match.group(1).replace("&amp;", "&"))
+    raise AssertionError(f"no {text!r} link on the provider's page")
 
 
 def _form_action(html):
