@@ -12,7 +12,6 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 from sqlalchemy import func, select
@@ -31,12 +30,12 @@ def sso_app(app, use_sso):
     return use_sso(app)
 
 
-def answer_from_provider(client, login, browser=None):
+def answer_from_provider(client, login):
     """The provider's answer (the callback URL it sends the browser to) after ``login`` signs
-    in there, starting from the app's sign-in button."""
+    in there (None: cancels there), starting from the app's sign-in button."""
     start = client.get(START)
     assert start.status_code == 302
-    return sign_in_at_provider(start.location, login, browser)
+    return sign_in_at_provider(start.location, login)
 
 
 def sign_in_with_provider(client, login):

@@ -1,6 +1,7 @@
 """Browser tests: a real Chromium (Debian's, through Playwright) against the app served
 on loopback by a real WSGI server, on the same database as the rest of the suite."""
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,15 +40,25 @@ def _browser():
 @pytest.fixture
 def live_server(app, database_url):
     """The app served over HTTP on 127.0.0.1 (a real server, CSRF on); yields its base URL."""
-    served = make_app(database_url, WTF_CSRF_ENABLED=True, TESTING=False)
+    with serving(database_url) as base:
+        yield base
+
+
+@contextmanager
+def serving(database_url, **settings):
+    """An app with ``settings`` (CSRF on) served by a real WSGI server on 127.0.0.1 while the
+    block runs; gives its base URL."""
+    served = make_app(database_url, WTF_CSRF_ENABLED=True, TESTING=False, **settings)
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with served.app_context():
-        db.engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with served.app_context():
+            db.engine.dispose()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -2,19 +2,15 @@
 (oidc-provider on loopback, tests/oidc_fixtures.py), on a desktop and on a 390×844 phone.
 
 The app is served with the provider configured (the suite's ``live_server`` has none), on the
-session's one Chromium. The app's pages on the way (the sign-in page with its button, the
-refusal page, home) are checked with axe at both sizes.
+session's one Chromium. The app's new pages (the sign-in page with its button, the refusal and
+waiting pages, the people page's waiting section) are checked with axe at both sizes.
 """
-import threading
-
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import DESKTOP, PHONE, format_violations, shoot
-from tests.conftest import PASSWORD, make_app
-from tests.oidc_fixtures import ALLOWED_DOMAIN, LABEL
-from tracker.extensions import db
+from tests.browser.conftest import DESKTOP, PHONE, serving, shoot
+from tests.conftest import PASSWORD
+from tests.oidc_fixtures import ALLOWED_DOMAIN, LABEL, PROVIDER_NAME
 
 pytestmark = pytest.mark.browser
 
@@ -24,17 +20,9 @@ def _sso_server(_migrated_app, database_url, oidc_provider):
     """The app served on 127.0.0.1 (CSRF on) with the real provider as "Sign in with Test IdP"
     and password sign-in for admins only; one server for the session (building an app costs
     seconds), as the provider is one."""
-    served = make_app(database_url, WTF_CSRF_ENABLED=True, TESTING=False,
-                      SSO_PROVIDERS={"test": oidc_provider.settings()},
-                      SSO_ALLOWED_DOMAINS=ALLOWED_DOMAIN, PASSWORD_LOGIN="admins")
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    with served.app_context():
-        db.engine.dispose()
+    with serving(database_url, SSO_PROVIDERS={PROVIDER_NAME: oidc_provider.settings()},
+                 SSO_ALLOWED_DOMAINS=ALLOWED_DOMAIN, PASSWORD_LOGIN="admins") as base:
+        yield base
 
 
 @pytest.fixture
@@ -69,14 +57,6 @@ def sso_phone_page(_browser, sso_server):
     page.context.close()
 
 
-@pytest.fixture
-def check_accessible(accessibility_problems):
-    def check(page):
-        problems = accessibility_problems(page)
-        assert not problems, format_violations(problems)
-    return check
-
-
 def sign_in_at_the_provider(page, login):
     """From the app's sign-in page: the provider's button, then its own login form."""
     page.goto("/login")
@@ -89,7 +69,7 @@ def sign_in_at_the_provider(page, login):
     page.wait_for_load_state()
 
 
-def test_a_known_person_signs_in_with_the_provider_button(make, sso_page, check_accessible):
+def test_a_known_person_signs_in_with_the_provider_button(make, sso_page, assert_accessible):
     school = make.school(name="Oakwood Primary")
     make.user("project_lead", schools=[school], name="Known Person",
               email="known.person@trust.org.uk")
@@ -98,7 +78,7 @@ def test_a_known_person_signs_in_with_the_provider_button(make, sso_page, check_
     page.goto("/login")
     expect(page.get_by_role("link", name=LABEL)).to_be_visible()
     expect(page.get_by_text("Password sign-in is for administrators only")).to_be_visible()
-    check_accessible(page)
+    assert_accessible(page)
     no_sideways_scroll(page)
     screenshots(page, "login")
 
@@ -109,7 +89,7 @@ def test_a_known_person_signs_in_with_the_provider_button(make, sso_page, check_
     expect(page.get_by_role("link", name=LABEL)).to_be_visible()
 
 
-def test_a_refusal_is_a_clear_accessible_page(make, sso_page, check_accessible):
+def test_a_refusal_is_a_clear_accessible_page(make, sso_page, assert_accessible):
     make.user("project_lead", email="unverified@trust.org.uk")
     page = sso_page
 
@@ -118,7 +98,7 @@ def test_a_refusal_is_a_clear_accessible_page(make, sso_page, check_accessible):
     assert page.statuses[page.url] == 403
     expect(page.get_by_role("heading", name="You are not signed in")).to_be_visible()
     expect(page.get_by_text("has not confirmed that unverified@trust.org.uk is yours")).to_be_visible()
-    check_accessible(page)
+    assert_accessible(page)
     no_sideways_scroll(page)
     screenshots(page, "refused")
     page.get_by_role("link", name="Go to sign in").click()
@@ -126,7 +106,7 @@ def test_a_refusal_is_a_clear_accessible_page(make, sso_page, check_accessible):
 
 
 def test_a_newcomer_waits_and_an_admin_approves_them_on_the_people_page(
-        make, sso_phone_page, check_accessible):
+        make, sso_phone_page, assert_accessible):
     # Driven on a phone; the waiting section is checked with axe at desktop size too.
     make.school(name="Oakwood Primary")
     admin = make.user("admin", email="admin@trust.org.uk")
@@ -135,7 +115,7 @@ def test_a_newcomer_waits_and_an_admin_approves_them_on_the_people_page(
     sign_in_at_the_provider(page, "newcomer")
     assert page.statuses[page.url] == 403
     expect(page.get_by_role("heading", name="Waiting for approval")).to_be_visible()
-    check_accessible(page)
+    assert_accessible(page)
 
     # The admin (password sign-in still works for admins) approves them on the people page.
     page.context.clear_cookies()
@@ -147,10 +127,10 @@ def test_a_newcomer_waits_and_an_admin_approves_them_on_the_people_page(
     page.goto("/admin/people")
     waiting = page.get_by_role("region", name="Waiting for approval")
     expect(waiting.get_by_text("new.teacher@trust.org.uk")).to_be_visible()
-    check_accessible(page)
+    assert_accessible(page)
     no_sideways_scroll(page)
     page.set_viewport_size(DESKTOP)
-    check_accessible(page)
+    assert_accessible(page)
     page.set_viewport_size(PHONE)
     waiting.get_by_label("Role").select_option("project_lead")
     waiting.get_by_label("Oakwood Primary").check()
