@@ -5,6 +5,8 @@ The app is served with the provider configured (the suite's ``live_server`` has 
 session's one Chromium. The app's new pages (the sign-in page with its button, the refusal and
 waiting pages, the people page's waiting section) are checked with axe at both sizes.
 """
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import expect
 
@@ -59,7 +61,8 @@ def sso_phone_page(_browser, sso_server):
 
 def sign_in_at_the_provider(page, login):
     """From the app's sign-in page: the provider's button, then its own login form."""
-    page.goto("/login")
+    if urlsplit(page.url).path != "/login":
+        page.goto("/login")
     page.get_by_role("link", name=LABEL).click()
     page.wait_for_url(lambda url: not url.startswith(page.base))
     page.get_by_placeholder("Enter any login").fill(login)
@@ -136,9 +139,8 @@ def test_a_newcomer_waits_and_an_admin_approves_them_on_the_people_page(
     waiting.get_by_label("Oakwood Primary").check()
     waiting.get_by_role("button", name="Approve New Teacher").click()
     expect(page.get_by_role("region", name="Waiting for approval")).to_have_count(0)
-    sign_out(page)
 
-    page.context.clear_cookies()
+    page.context.clear_cookies()  # the admin's session ends; the newcomer's browser again
     sign_in_at_the_provider(page, "newcomer")
     expect(page.get_by_role("heading", name="My week")).to_be_visible()
 
