@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from tracker import throttle
 from tracker.models import ApiToken, User
@@ -102,8 +103,10 @@ def token_for(db_session, raw):
     """The live ApiToken for a presented secret, or None (unknown, expired, revoked, inactive)."""
     if not raw or len(raw) > 200:
         return None
+    # The token, its person and their schools (what every permission check reads) in one query.
     token = db_session.execute(
-        select(ApiToken).where(ApiToken.token_hash == digest_secret(raw))).scalar_one_or_none()
+        select(ApiToken).where(ApiToken.token_hash == digest_secret(raw))
+        .options(joinedload(ApiToken.user).joinedload(User.schools))).unique().scalar_one_or_none()
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
@@ -155,6 +158,13 @@ def void_sessions(user):
 
 # --- the web session ---------------------------------------------------------------
 
+def signed_in_user(db_session, user_id):
+    """The person a web session names, with their schools (what every permission check and
+    the menu read), in one query; None when there is none."""
+    return db_session.execute(select(User).where(User.id == user_id)
+                              .options(joinedload(User.schools))).unique().scalar_one_or_none()
+
+
 def init_login(app):
     from tracker.extensions import db, login_manager
 
@@ -168,7 +178,7 @@ def init_login(app):
         user_id, _, generation = user_key.partition(":")
         if not user_id.isdigit() or not generation.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = signed_in_user(db.session, int(user_id))
         if user is None or not may_sign_in(user) or user.session_generation != int(generation):
             return None
         return user

@@ -10,7 +10,7 @@ every school may set it (nobody adds a school they cannot see: others get Invali
 (``join_trust_initiatives``). Taking a school out of a trust-wide initiative makes it
 ``schools``. A school that joins takes its RAG from the newest update for all schools.
 """
-from tracker.clock import today
+from collections import defaultdict, namedtuple
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -20,6 +20,7 @@ from tracker.errors import Invalid, NotFound, check_version
 from tracker.models import (Initiative, InitiativeTag, Milestone, PdsaCycle, School, User,
                             initiative_schools)
 from tracker.models.initiative import HELIX_COMPONENTS, PILLARS
+from tracker.clock import today
 from tracker.search import matches_text
 
 TEXT_FIELDS = ("title", "problem", "evidence", "intended_outcomes", "active_ingredients",
@@ -59,9 +60,15 @@ def tagged_condition(framework, code):
         InitiativeTag.framework == framework, InitiativeTag.code == code))
 
 
-def find_initiatives(user, *, school_id=None, phase=None, status=None, rag=None, owner_id=None,
-                     pillar=None, helix_component=None, attention=None, q=None):
-    """A select of the initiatives ``user`` can see, narrowed by the given filters.
+def find_initiatives(user, **filters):
+    """``filter_initiatives`` with what a record's reader needs eager-loaded (``with_details``)."""
+    return with_details(filter_initiatives(user, **filters))
+
+
+def filter_initiatives(user, *, school_id=None, phase=None, status=None, rag=None,
+                       owner_id=None, pillar=None, helix_component=None, attention=None, q=None):
+    """A select of the initiatives ``user`` can see, narrowed by the given filters, by id,
+    loading nothing more (see ``find_initiatives`` and ``table_rows``).
 
     ``rag`` may be ``NO_RAG`` (not rated yet); ``attention`` an ``ATTENTION`` key. With a
     ``school_id``, ``rag`` is that school's own RAG of the initiative (as the dashboard's row
@@ -87,7 +94,42 @@ def find_initiatives(user, *, school_id=None, phase=None, status=None, rag=None,
             stmt = stmt.where(tagged_condition(framework, code))
     if q:
         stmt = stmt.where(matches_text(q, Initiative.title, Initiative.problem, Initiative.evidence))
-    return with_details(stmt.order_by(Initiative.id))
+    return stmt.order_by(Initiative.id)
+
+
+#: A person or a school as a table names it.
+Named = namedtuple("Named", "id name")
+#: One row of a table of initiatives (``table_rows``): what the pages' lists show.
+TableRow = namedtuple("TableRow", "id title phase status rag owner schools")
+
+
+def table_rows(session, stmt):
+    """``[TableRow]``: what a table of initiatives shows (title, phase or status, RAG, owner,
+    schools by name) for the initiatives of ``stmt`` (``filter_initiatives``, narrowed and
+    limited as the caller likes), in its order. Two queries whatever the number of rows, and
+    plain rows rather than records: a list never pays for the texts, tags or one out it does
+    not show."""
+    rows = session.execute(stmt.with_only_columns(
+        Initiative.id, Initiative.title, Initiative.phase, Initiative.status, Initiative.rag,
+        User.id, User.name).join_from(Initiative, User, User.id == Initiative.owner_id)).all()
+    link = initiative_schools.c
+    schools = defaultdict(list)
+    for initiative_id, school_id, name in session.execute(
+            select(link.initiative_id, School.id, School.name)
+            .join(School, School.id == link.school_id)
+            .where(link.initiative_id.in_([row[0] for row in rows]))
+            .order_by(School.name, School.id)):
+        schools[initiative_id].append(Named(school_id, name))
+    return [TableRow(id_, title, phase, status, rag, Named(owner_id, owner_name), schools[id_])
+            for id_, title, phase, status, rag, owner_id, owner_name in rows]
+
+
+def owners_seen_by(user):
+    """A select of ``(id, name)`` of the people who own an initiative ``user`` can see, by
+    name: the choices of a list's Owner filter (whoever owns something shown, and nobody
+    else however many people the trust has)."""
+    owned = permissions.visible_initiatives(select(Initiative.owner_id), user)
+    return select(User.id, User.name).where(User.id.in_(owned)).order_by(User.name, User.id)
 
 
 def one_out_of(initiative):
@@ -314,15 +356,30 @@ def get_visible(session, user, initiative_id):
     return permissions.get_initiative(session, user, initiative_id)
 
 
-__all__ = ["create_initiative", "update_initiative", "find_initiatives", "set_one_out",
-           "one_out_of", "get_visible", "with_details", "possible_owners", "hidden_school_ids",
+def get_for_page(session, user, initiative_id, action=permissions.READ):
+    """``permissions.get_initiative``, with the initiative's schools, tags and owner (what
+    its page shows, and the permission check reads) loaded in the same one query."""
+    if not permissions.is_id(initiative_id):
+        raise NotFound("No such initiative.")
+    loaded = session.execute(select(Initiative).where(Initiative.id == initiative_id).options(
+        joinedload(Initiative.schools), joinedload(Initiative.tags),
+        joinedload(Initiative.owner))).unique().scalar_one_or_none()
+    # ``loaded`` (or None) is held while the lookup finds it in the session's identity map.
+    found = permissions.get_initiative(session, user, initiative_id, action)
+    return found if loaded is None else loaded
+
+
+__all__ = ["create_initiative", "update_initiative", "find_initiatives", "filter_initiatives",
+           "table_rows", "owners_seen_by", "set_one_out",
+           "one_out_of", "get_visible", "get_for_page", "with_details", "possible_owners", "hidden_school_ids",
            "join_trust_initiatives",
            "NotFound"]
 
 
 def my_initiatives(user):
-    """What the home page lists: a project lead's own, a school lead's schools', else all active."""
-    stmt = find_initiatives(user)
+    """What the home page lists: a project lead's own, a school lead's schools', else all
+    active (a select for ``table_rows``)."""
+    stmt = filter_initiatives(user)
     if user.role == "project_lead":
         return stmt.where(Initiative.owner_id == user.id)
     return stmt.where(Initiative.status == "active")

@@ -143,10 +143,11 @@ def unmet_criteria(session, initiative, to, facts=None):
             if not c.check(initiative, facts)]
 
 
-def gate_checklist(session, initiative):
+def gate_checklist(session, initiative, facts=None):
     """Every gate with each criterion's state, for a page or client to show before a move:
-    ``[{"to", "met", "criteria": [{"code", "message", "met"}]}]``."""
-    facts = gate_facts(session, initiative)
+    ``[{"to", "met", "criteria": [{"code", "message", "met"}]}]``. ``facts``: the
+    ``gate_facts`` the caller has already gathered (else gathered here)."""
+    facts = facts or gate_facts(session, initiative)
     checklist = []
     for phase, criteria in GATES.items():
         rows = [c.as_row(initiative, facts) for c in criteria]

@@ -344,34 +344,42 @@ def measure_view(session, user, measure, school_id=None):
         points=sorted(points, key=lambda p: (p.on, p.school_id or 0), reverse=True))
 
 
-def annotations(session, initiative):
+def annotations(session, initiative, loaded=None):
     """Phase changes and PDSA cycles of the initiative, by date, for a chart's time axis.
 
     A PDSA cycle is placed at its ``stage_since`` (the day it reached its current stage).
+    ``loaded``: ``(transitions, cycles)``, the initiative's Transition and PdsaCycle records
+    when the caller has them already (the initiative page), so they are not asked for again.
     """
-    transitions = session.execute(
-        select(Transition.at, Transition.to_phase).where(Transition.initiative_id == initiative.id)
-        .order_by(Transition.at)).all()
-    cycles = session.execute(
-        select(PdsaCycle.stage_since, PdsaCycle.title, PdsaCycle.stage)
-        .where(PdsaCycle.initiative_id == initiative.id).order_by(PdsaCycle.stage_since)).all()
+    if loaded is not None:
+        transitions = sorted(((t.at, t.to_phase) for t in loaded[0]), key=lambda row: row[0])
+        cycles = sorted(((c.stage_since, c.title, c.stage) for c in loaded[1]),
+                        key=lambda row: row[0])
+    else:
+        transitions = session.execute(
+            select(Transition.at, Transition.to_phase)
+            .where(Transition.initiative_id == initiative.id).order_by(Transition.at)).all()
+        cycles = session.execute(
+            select(PdsaCycle.stage_since, PdsaCycle.title, PdsaCycle.stage)
+            .where(PdsaCycle.initiative_id == initiative.id).order_by(PdsaCycle.stage_since)).all()
     out = [Annotation(at.date() if isinstance(at, datetime) else at, "phase",
                       f"→ {PHASE_LABELS.get(to, to)}") for at, to in transitions]
     out += [Annotation(on, "pdsa", f"PDSA “{title}” ({stage})") for on, title, stage in cycles]
     return sorted(out, key=lambda a: a.on)
 
 
-def measure_summaries(session, initiative, today=None, viewer=None):
+def measure_summaries(session, initiative, today=None, viewer=None, loaded=None):
     """Each measure of ``initiative`` with its latest value, target and run-chart signals.
 
     Bounded: the measures (with re-bases), all their points in one query, and the
-    initiative's phase changes and PDSA cycles, whatever the number of points.
-    ``viewer`` limits per-school data to the schools they may see (None: every school).
+    initiative's phase changes and PDSA cycles (unless ``loaded``, as ``annotations``
+    takes it), whatever the number of points. ``viewer`` limits per-school data to the
+    schools they may see (None: every school).
     """
     today = today or trust_today()
     measures = session.execute(find_measures(initiative)).scalars().all()
     rows = _point_rows(session, [m.id for m in measures])
-    notes = annotations(session, initiative) if measures else []
+    notes = annotations(session, initiative, loaded) if measures else []
     by_measure = defaultdict(list)
     for measure_id, school_id, on, value in rows:
         by_measure[measure_id].append((school_id, on, value))

@@ -223,11 +223,14 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
-def paginate(stmt, page, per_page, session=None):
-    """Run ``stmt`` for one page: ``{"items": [...], "total": N}`` in two queries."""
+def paginate(stmt, page, per_page, session=None, fetch=None):
+    """Run ``stmt`` for one page: ``{"items": [...], "total": N}`` in two queries (the count,
+    and the page's records; or, given ``fetch(session, stmt of the page)``, what it returns)."""
     session = session or db.session
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    items = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).unique().scalars().all()
+    page_stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+    items = (fetch(session, page_stmt) if fetch is not None
+             else session.execute(page_stmt).unique().scalars().all())
     return {"items": items, "total": total}
 
 

@@ -14,5 +14,5 @@ def home():
     user = me()
     if user.role == "project_lead":
         return render_my_week()
-    rows = db.session.execute(initiatives.my_initiatives(user).limit(200)).unique().scalars().all()
+    rows = initiatives.table_rows(db.session, initiatives.my_initiatives(user).limit(200))
     return render_template("pages/home.html", initiatives=rows)

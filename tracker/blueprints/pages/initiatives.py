@@ -6,7 +6,7 @@ from tracker.blueprints.pages import bp
 from tracker.blueprints.pages.common import commit_or_show, me, or_abort, whole_number
 from tracker.blueprints.pages.forms import HELIX_LABELS, PILLAR_LABELS, InitiativeForm, options
 from tracker.extensions import db
-from tracker.models import Initiative, User
+from tracker.models import Initiative, School, User
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS, RAGS, STATUSES
 
 PER_PAGE = 50
@@ -40,19 +40,16 @@ def initiative_list():
     page = request.args.get("page", "1")
     page = whole_number(page, upper=100_000) or 1
     from tracker.blueprints.api.common import paginate
-    result = paginate(initiatives.find_initiatives(user, **chosen), page, PER_PAGE)
+    result = paginate(initiatives.filter_initiatives(user, **chosen), page, PER_PAGE,
+                      fetch=initiatives.table_rows)
     return render_template(
         "pages/initiative_list.html", initiatives=result["items"], total=result["total"],
         page=page, pages=max(1, -(-result["total"] // PER_PAGE)), chosen=chosen,
-        schools=db.session.execute(schools.visible_schools(user)).scalars().all(),
-        owners=_owner_choices(user), choices=CHOICES, pillar_labels=PILLAR_LABELS,
+        schools=db.session.execute(schools.visible_schools(user).with_only_columns(
+            School.id, School.name)).all(),
+        owners=db.session.execute(initiatives.owners_seen_by(user)).all(), choices=CHOICES, pillar_labels=PILLAR_LABELS,
         helix_labels=HELIX_LABELS, attention_labels=initiatives.ATTENTION,
         can_create=permissions.may_start_initiatives(user))
-
-
-def _owner_choices(user):
-    from tracker.people import visible_users
-    return db.session.execute(visible_users(user).where(User.active.is_(True))).scalars().all()
 
 
 def _possible_owners(user, school_ids, initiative=None):
@@ -121,7 +118,7 @@ def initiative_detail(initiative_id):
     # Imported here so this module's own imports stay those of the list and form views.
     from tracker.blueprints.pages.lifecycle import render_initiative
 
-    initiative = or_abort(permissions.get_initiative, db.session, me(), initiative_id)
+    initiative = or_abort(initiatives.get_for_page, db.session, me(), initiative_id)
     return render_initiative(initiative)
 
 

@@ -40,7 +40,12 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
     session = db.session
     can_write = permissions.can(user, permissions.WRITE, initiative)
     can_move = permissions.can(user, permissions.MOVE_PHASE, initiative)
-    cycles = session.execute(pdsa.cycles_of(initiative)).unique().scalars().all()
+    # The cycles, each with whether it is stuck today (pdsa's rule, in the same query).
+    rows = session.execute(pdsa.cycles_of(initiative).add_columns(
+        pdsa.stuck_condition(today))).unique().all()
+    cycles = [cycle for cycle, _ in rows]
+    stuck = {cycle.id: pdsa.why_stuck(cycle, today) for cycle, is_stuck in rows
+             if is_stuck and initiative.status == "active"}
     board = defaultdict(list)
     for cycle in cycles:
         board[cycle.stage].append(cycle)
@@ -50,9 +55,10 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
             if cycle.id not in forms and cycle.stage != "closed":
                 forms[cycle.id] = advance_form(cycle)
     move_form = move_form or MoveForm(formdata=None)
+    facts = lifecycle.gate_facts(session, initiative)
     move_form.to.choices = {m.to: m.label for m in lifecycle.allowed_moves(session, user,
-                                                                            initiative)}
-    asking = _who_moves_it(session, user, initiative, can_write and not can_move)
+                                                                            initiative, facts)}
+    asking = _who_moves_it(session, user, initiative, can_write and not can_move, facts)
     milestone_form = milestone_form or MilestoneForm(formdata=None)
     milestone_form.owner_id.choices = {0: "The initiative's owner"} | {
         u.id: u.name for u in (people_of(initiative) if can_write else [])}
@@ -62,15 +68,14 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
     cycle_form = cycle_form or CycleForm(formdata=None)
     cycle_form.parent_id.choices = {0: "None: a new line of testing"} | {
         c.id: c.title for c in cycles if c.stage in pdsa.ACTED}
-    stuck = {c.id: pdsa.why_stuck(c, today) for c in
-             pdsa.stuck_cycles(session, today, initiative_ids=[initiative.id])}
+    transitions = session.execute(lifecycle.transitions_of(initiative)).unique().scalars().all()
     return render_template(
         "pages/initiative_detail.html", initiative=initiative, today=today,
         one_out=initiatives.one_out_of(initiative),
         per_school=school_status.page_view(session, user, initiative, today),
         can_write=can_write, can_move=can_move, is_admin=user.role == "admin",
         phases=lifecycle.PHASES, asking=asking, request_form=FlaskForm(formdata=None),
-        checklist=lifecycle.gate_checklist(session, initiative),
+        checklist=lifecycle.gate_checklist(session, initiative, facts),
         next_phase=lifecycle.next_phase(initiative), missing=missing,
         milestones=session.execute(milestones.milestones_of(initiative)).unique().scalars().all(),
         stages=STAGES, stage_labels=pdsa.STAGE_LABELS, board=board, cycles=cycles,
@@ -79,8 +84,9 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
         updates=session.execute(
             updates.updates_of(initiative).limit(UPDATES_SHOWN)).unique().scalars().all(),
         updates_shown=UPDATES_SHOWN,
-        transitions=session.execute(lifecycle.transitions_of(initiative)).unique().scalars().all(),
-        measure_summaries=measures.measure_summaries(session, initiative, today=today, viewer=user),
+        transitions=transitions,
+        measure_summaries=measures.measure_summaries(session, initiative, today=today, viewer=user,
+                                                     loaded=(transitions, cycles)),
         answered_insights=insights.answered_by(session, user, initiative),
         move_form=move_form, update_form=update_form or UpdateForm(formdata=None),
         milestone_form=milestone_form, cycle_form=cycle_form,
@@ -89,14 +95,14 @@ def render_initiative(initiative, *, move_form=None, update_form=None, milestone
         helix_names=[HELIX_LABELS[c] for c in initiative.helix_components])
 
 
-def _who_moves_it(session, user, initiative, shown):
+def _who_moves_it(session, user, initiative, shown, facts):
     """For someone who changes the initiative but does not move it: who does, and whether
     the next phase's gate is met so they can be asked (None when not shown)."""
     following = lifecycle.next_phase(initiative)
     if not shown or following is None:
         return None
     return {"to": following, "people": lifecycle.movers(session, initiative),
-            "ready": not lifecycle.unmet_criteria(session, initiative, following)}
+            "ready": not lifecycle.unmet_criteria(session, initiative, following, facts)}
 
 
 def back_to(initiative, anchor):
