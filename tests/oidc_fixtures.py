@@ -18,8 +18,8 @@ import shutil
 import signal
 import subprocess
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
@@ -57,11 +57,18 @@ CLIENTS = {
 }
 
 
-class OidcProvider(NamedTuple):
+@dataclass(frozen=True)
+class OidcProvider:
+    """The running provider: its issuer URL, clients ({client_id: {client_secret,
+    redirect_uris}}) and accounts ({account id: claims}); unpacks as those three."""
+
     issuer: str
     clients: dict
     accounts: dict
     config_path: Path
+
+    def __iter__(self):
+        return iter((self.issuer, self.clients, self.accounts))
 
     def settings(self, client_id="tracker", **extra):
         """One entry of the app's ``SSO_PROVIDERS`` for this provider."""
