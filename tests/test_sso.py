@@ -437,3 +437,29 @@ def test_a_single_sign_on_session_is_fresh_and_ends_like_a_password_one(app, use
     assert other.get("/").status_code == 302  # sign-out ended this person's other sessions
     db.session.expire_all()
     assert known.last_login_at is not None
+
+
+def test_the_api_shows_a_waiting_person_with_no_role(sso_config, make, api_as):
+    person = waiting_person(make)
+    admin = make.user("admin")
+    answer = api_as(admin).get(f"/api/v1/users/{person.id}").get_json()
+    assert (answer["email"], answer["role"], answer["school_ids"]) == (
+        "new.teacher@trust.org.uk", None, [])
+
+
+def test_the_people_page_asks_as_many_queries_for_one_or_many_waiting(
+        sso_config, make, login_as, count_queries):
+    for _ in range(3):
+        make.school()
+    client = login_as(make.user("admin"))
+
+    def queries():
+        with count_queries() as counted:
+            assert client.get("/admin/people").status_code == 200
+        return counted.count
+
+    refused(email="first@trust.org.uk", sub="first")
+    one = queries()
+    for n in range(6):
+        refused(email=f"person{n}@trust.org.uk", sub=f"s{n}")
+    assert queries() == one

@@ -154,7 +154,8 @@ def client(provider):
             provider.name, client_id=provider.client_id, client_secret=provider.client_secret,
             server_metadata_url=provider.metadata_url,
             authorize_params=dict(provider.authorize_params) or None,
-            client_kwargs={"scope": SCOPE, "code_challenge_method": "S256", "timeout": 10})
+            client_kwargs={"scope": SCOPE, "code_challenge_method": "S256",
+                           "default_timeout": 10})
     return cache[provider]
 
 
@@ -179,7 +180,10 @@ def verify_id_token(provider_name, id_token, nonce, now=None, access_token=None)
     try:
         metadata = remote.load_server_metadata()
         offered = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
-        registry = JWSRegistry(algorithms=[a for a in offered if a in ALGORITHMS])
+        algorithms = [a for a in offered if a in ALGORITHMS]
+        if not algorithms:  # an empty list would mean joserfc's defaults, HMAC among them
+            raise ValueError(f"the provider signs ID tokens only with {offered}")
+        registry = JWSRegistry(algorithms=algorithms)
         try:
             token = jwt.decode(id_token, KeySet.import_key_set(remote.fetch_jwk_set()),
                                registry=registry)
