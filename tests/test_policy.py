@@ -115,6 +115,24 @@ def test_only_active_initiatives_in_prepare_or_deliver_count(make, session, phas
     assert policy.counted_by_school(session, [school.id]) == {school.id: int(counted)}
 
 
+def test_cap_asks_the_same_number_of_queries_for_a_small_and_a_large_trust(
+        make, session, count_queries):
+    make.policy(mode="cap", max_active_initiatives=2)
+    school = make.school()
+    subject = make.initiative(schools=[school], phase="prepare")
+
+    def asked(others):
+        for _ in range(others):
+            make.initiative(schools=[make.school()], phase="deliver")
+        session.expire_all()
+        subject.phase  # loaded, as a page has it
+        with count_queries() as q:
+            required = policy.out_required(session, subject)
+        return q.count, required
+
+    assert asked(1) == asked(30) == (2, False)  # the policy, then the schools' counts
+
+
 # --- over_limit --------------------------------------------------------------------------------
 
 def _entered(session, initiative, on, from_phase="explore", to="prepare"):
@@ -173,6 +191,79 @@ def test_a_school_with_a_limit_of_zero_breaches_with_its_first_counted_initiativ
     assert policy.breaches(session, TODAY) == [{"kind": "over_limit", "school_id": school.id,
                                                 "initiative_id": only.id,
                                                 "since": date(2026, 3, 3)}]
+
+
+# --- the entry day is the trust's calendar day (computed in SQL) --------------------------------
+
+def _entered_at(session, initiative, moment, from_phase="explore", to="prepare"):
+    session.add(Transition(initiative_id=initiative.id, from_phase=from_phase, to_phase=to,
+                           at=moment))
+    session.commit()
+
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize("moment,day", [
+    (datetime(2026, 1, 10, 23, 30, tzinfo=UTC), date(2026, 1, 10)),    # GMT: the same day
+    (datetime(2026, 5, 1, 23, 30, tzinfo=UTC), date(2026, 5, 2)),      # BST: already tomorrow
+    (datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC), date(2026, 3, 29)),  # the last second of GMT
+    (datetime(2026, 3, 28, 23, 59, 59, tzinfo=UTC), date(2026, 3, 28)),
+    (datetime(2026, 10, 24, 23, 0, tzinfo=UTC), date(2026, 10, 25)),   # BST's last night
+    (datetime(2026, 10, 25, 23, 0, tzinfo=UTC), date(2026, 10, 25)),   # GMT again
+])
+def test_over_limit_since_is_the_day_in_london_not_in_utc(make, session, moment, day):
+    school = make.school(max_active_initiatives=0)
+    only = make.initiative(schools=[school], phase="prepare", phase_since=date(2020, 1, 1))
+    _entered_at(session, only, moment)
+    assert policy.breaches(session, TODAY) == [{"kind": "over_limit", "school_id": school.id,
+                                                "initiative_id": only.id, "since": day}]
+
+
+def test_over_limit_follows_the_trusts_time_zone(make, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "TIMEZONE", "America/New_York")
+    school = make.school(max_active_initiatives=0)
+    only = make.initiative(schools=[school], phase="prepare")
+    _entered_at(session, only, datetime(2026, 5, 2, 3, 0, tzinfo=UTC))
+    [breach] = policy.breaches(session, TODAY)
+    assert breach["since"] == date(2026, 5, 1)
+
+
+def test_initiatives_entering_on_the_same_trust_day_are_ordered_by_id(make, session):
+    """Just before midnight UTC in summer is the next day in London: both entered on 2 May,
+    so the later id is the one that tipped the school over (in UTC it would be the other)."""
+    make.policy(max_active_initiatives=1)
+    school = make.school()
+    morning = make.initiative(schools=[school], phase="deliver")
+    late_night = make.initiative(schools=[school], phase="deliver")
+    _entered_at(session, morning, datetime(2026, 5, 2, 8, 0, tzinfo=UTC))
+    _entered_at(session, late_night, datetime(2026, 5, 1, 23, 30, tzinfo=UTC))
+    [breach] = policy.breaches(session, TODAY)
+    assert (breach["initiative_id"], breach["since"]) == (late_night.id, date(2026, 5, 2))
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Australia/Lord_Howe",
+                                  "Asia/Kolkata", "UTC"])
+def test_the_trust_day_in_sql_matches_the_zone_rules_around_each_change(
+        make, session, app, monkeypatch, zone):
+    from zoneinfo import ZoneInfo
+
+    from tracker.clock import trust_date_sql
+
+    monkeypatch.setitem(app.config, "TIMEZONE", zone)
+    moments = [datetime(year, month, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+               for year in (2001, 2026) for month in (3, 4, 10, 11)
+               for minutes in range(0, 60 * 24 * 31, 29)]
+    subject = make.initiative()
+    session.add_all([Transition(initiative_id=subject.id, from_phase="explore",
+                                to_phase="prepare", at=moment) for moment in moments])
+    session.commit()
+    day = trust_date_sql(Transition.at, session.get_bind().dialect.name)
+    rows = session.execute(select(Transition.at, day).where(
+        Transition.initiative_id == subject.id)).all()
+    assert len(rows) == len(moments)
+    assert [found for _, found in rows] == [at.astimezone(ZoneInfo(zone)).date()
+                                            for at, _ in rows]
 
 
 # --- out_overdue -------------------------------------------------------------------------------

@@ -6,10 +6,12 @@ A plausible date is one the trust's records could carry: from ``EARLIEST_DATE`` 
 refuses any other date, so no date sum a rule makes (a due date plus grace days) can leave
 the calendar; ``plus_days`` still guards the records stored before the rule.
 """
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+from sqlalchemy import Date, String, case, cast, func, literal, type_coerce
 
 from tracker.errors import Invalid
 
@@ -24,6 +26,60 @@ def _setting(name, default):
 def today() -> date:
     zone = _setting("TIMEZONE", "Europe/London")
     return datetime.now(ZoneInfo(zone)).date()
+
+
+def trust_date_sql(column, dialect_name):
+    """SQL for the trust's calendar day of a ``UTCDateTime`` column, so a query can group,
+    order and compare by day without converting each row in Python.
+
+    PostgreSQL converts with the zone's rules (``timezone(zone, at)``). SQLite keeps UTC
+    text and knows no zones, so the day is read at the offset the zone had at that instant:
+    a ``CASE`` over the zone's offset changes from the year before ``EARLIEST_DATE`` to a
+    year after the last plausible date (a moment outside that keeps the nearest offset).
+    """
+    zone = _setting("TIMEZONE", "Europe/London")
+    if dialect_name == "postgresql":
+        return cast(func.timezone(zone, column), Date)
+    first, last = date_range()
+    changes, final = _offset_changes(zone, first.year - 1, last.year + 1)
+    # Compared as text in the layout SQLAlchemy stores a SQLite DATETIME in (UTC).
+    offset = literal(f"{final:+d} seconds")
+    if changes:
+        offset = case(*[(column < literal(at.strftime(SQLITE_DATETIME), String),
+                         f"{before:+d} seconds") for at, before in changes], else_=offset)
+    return type_coerce(func.date(column, offset), Date)
+
+
+#: How SQLAlchemy writes a DATETIME into SQLite (text that sorts as time does).
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+@lru_cache(maxsize=8)
+def _offset_changes(zone, first_year, last_year):
+    """``([(utc_instant, offset_seconds_before_it)], offset_after_the_last)``: each change of
+    ``zone``'s UTC offset from ``first_year`` to ``last_year``, to the second."""
+    tz = ZoneInfo(zone)
+
+    def offset(at):
+        return int(at.astimezone(tz).utcoffset().total_seconds())
+
+    at = datetime(first_year, 1, 1, tzinfo=timezone.utc)
+    end = datetime(last_year + 1, 1, 1, tzinfo=timezone.utc)
+    changes, current = [], offset(at)
+    step = timedelta(days=7)  # no zone changes its offset twice within a week
+    while at < end:
+        later = at + step
+        if offset(later) != current:
+            low, high = at, later  # the change is in (low, high]: halve down to the second
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (low, middle) if offset(middle) != current else (middle, high)
+            if offset(high.replace(microsecond=0)) != current:
+                high = high.replace(microsecond=0)
+            changes.append((high, current))
+            current = offset(high)
+        at = later
+    return changes, current
 
 
 def date_range(on: date | None = None) -> tuple[date, date]:

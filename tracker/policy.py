@@ -23,10 +23,8 @@ Rules as built:
     reported.
 """
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from tracker import clock, permissions
@@ -58,15 +56,13 @@ def limit_for(school, policy):
         else policy.max_active_initiatives
 
 
-def counted_by_school(session, school_ids, excluding=None):
+def counted_by_school(session, school_ids):
     """``{school_id: number of counted initiatives}`` in one query."""
     stmt = (select(initiative_schools.c.school_id, func.count())
             .join(Initiative, Initiative.id == initiative_schools.c.initiative_id)
             .where(initiative_schools.c.school_id.in_(school_ids or [-1]),
                    Initiative.status == "active", Initiative.phase.in_(COUNTED_PHASES))
             .group_by(initiative_schools.c.school_id))
-    if excluding is not None:
-        stmt = stmt.where(Initiative.id != excluding.id)
     counts = dict(session.execute(stmt).all())
     return {school_id: counts.get(school_id, 0) for school_id in school_ids}
 
@@ -75,15 +71,24 @@ def out_required(session, initiative):
     """Whether ``initiative`` must name a one-out before it may enter Deliver.
 
     ``strict``: always. ``cap``: when, in any of its schools, the school's *other*
-    counted initiatives already reach that school's limit.
+    counted initiatives already reach that school's limit. One query (besides the policy,
+    read once a session): each of the initiative's schools counts its own counted
+    initiatives, so the count grows with a school, not with the trust.
     """
     policy = current_policy(session)
     if policy.mode == "strict":
         return True
-    schools = session.execute(
-        select(School).where(School.id.in_(initiative.school_ids or [-1]))).scalars().all()
-    others = counted_by_school(session, [s.id for s in schools], excluding=initiative)
-    return any(others[s.id] >= limit_for(s, policy) for s in schools)
+    mine, theirs = initiative_schools.alias("mine"), initiative_schools.alias("theirs")
+    others = (select(func.count()).select_from(theirs)
+              .join(Initiative, Initiative.id == theirs.c.initiative_id)
+              .where(theirs.c.school_id == mine.c.school_id, Initiative.id != initiative.id,
+                     Initiative.status == "active", Initiative.phase.in_(COUNTED_PHASES))
+              .scalar_subquery())
+    limit = func.coalesce(School.max_active_initiatives, policy.max_active_initiatives)
+    return session.execute(
+        select(literal(True)).select_from(mine).join(School, School.id == mine.c.school_id)
+        .where(mine.c.initiative_id == initiative.id, others >= limit).limit(1)).first() \
+        is not None
 
 
 def update_policy(session, actor, version=None, **values):
@@ -139,38 +144,32 @@ def _in_schools(column, school_ids):
     return [] if school_ids is None else [column.in_(list(school_ids) or [-1])]
 
 
-def _trust_date(moment):
-    zone = current_app.config.get("TIMEZONE", "Europe/London") if has_app_context() \
-        else "Europe/London"
-    return moment.astimezone(ZoneInfo(zone)).date()
-
-
 def _over_limit(session, policy, school_ids):
+    """One aggregate query: each counted initiative's entry day (in the trust's calendar,
+    computed in SQL) numbered within its school, keeping the (limit + 1)-th."""
     link = initiative_schools.c
     entries = (select(Transition.initiative_id, func.max(Transition.at).label("at"))
                .where(Transition.to_phase.in_(COUNTED_PHASES),
                       Transition.from_phase.not_in(COUNTED_PHASES))
                .group_by(Transition.initiative_id).subquery())
-    rows = session.execute(
-        select(link.school_id, School.max_active_initiatives, Initiative.id,
-               Initiative.phase_since, entries.c.at)
+    entered = func.coalesce(clock.trust_date_sql(entries.c.at, session.get_bind().dialect.name),
+                            Initiative.phase_since)
+    counted = (
+        select(link.school_id, Initiative.id.label("initiative_id"), entered.label("entered"),
+               func.coalesce(School.max_active_initiatives,
+                             policy.max_active_initiatives).label("limit"),
+               func.row_number().over(partition_by=link.school_id,
+                                      order_by=(entered, Initiative.id)).label("place"))
         .join(School, School.id == link.school_id)
         .join(Initiative, Initiative.id == link.initiative_id)
         .outerjoin(entries, entries.c.initiative_id == Initiative.id)
         .where(Initiative.status == "active", Initiative.phase.in_(COUNTED_PHASES),
-               *_in_schools(link.school_id, school_ids))).all()
-    by_school = {}
-    for school_id, own_limit, initiative_id, phase_since, entered_at in rows:
-        entered = _trust_date(entered_at) if entered_at is not None else phase_since
-        limit = own_limit if own_limit is not None else policy.max_active_initiatives
-        by_school.setdefault((school_id, limit), []).append((entered, initiative_id))
-    found = []
-    for (school_id, limit), entries_ in by_school.items():
-        if len(entries_) > limit:
-            entered, initiative_id = sorted(entries_)[limit]
-            found.append({"kind": "over_limit", "school_id": school_id,
-                          "initiative_id": initiative_id, "since": entered})
-    return found
+               *_in_schools(link.school_id, school_ids))).subquery()
+    rows = session.execute(select(counted.c.school_id, counted.c.initiative_id,
+                                  counted.c.entered)
+                           .where(counted.c.place == counted.c.limit + 1)).all()
+    return [{"kind": "over_limit", "school_id": school_id, "initiative_id": initiative_id,
+             "since": since} for school_id, initiative_id, since in rows]
 
 
 def _out_overdue(session, policy, today, school_ids):
@@ -232,15 +231,16 @@ def weeks_run(session, initiatives):
     ``phase_since`` if it ended in a counted phase or after) to ``ended_on``. One that never
     got past Explore, or has no end date, is left out. One query."""
     ids = [i.id for i in initiatives]
+    day = clock.trust_date_sql(func.min(Transition.at), session.get_bind().dialect.name)
     first = dict(session.execute(
-        select(Transition.initiative_id, func.min(Transition.at))
+        select(Transition.initiative_id, day)
         .where(Transition.initiative_id.in_(ids or [-1]),
                Transition.to_phase.in_(COUNTED_PHASES))
         .group_by(Transition.initiative_id)).all())
     ran = {}
     for initiative in initiatives:
         if initiative.id in first:
-            since = _trust_date(first[initiative.id])
+            since = first[initiative.id]
         elif initiative.phase != "explore":
             since = initiative.phase_since
         else:
