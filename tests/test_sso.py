@@ -213,8 +213,14 @@ def test_every_refusal_is_in_the_audit_log_with_its_reason(sso_config, make):
     refused(verified=False)
     entry = db.session.execute(select(m.AuditEntry).where(
         m.AuditEntry.action == "sso_refused")).scalar_one()
-    assert entry.changes == {"reason": "unverified", "provider": "Sign in with Google",
+    assert entry.changes == {"reason": "unverified", "provider": "google",
                              "email": "ann.lee@trust.org.uk"}
+
+
+def test_a_refusal_names_the_provider_as_people_call_it(sso_config, make):
+    make.user("viewer", email="ann.lee@trust.org.uk")
+    assert refused("microsoft", verified=False).message.startswith(
+        "Microsoft has not confirmed that ann.lee@trust.org.uk is yours")
 
 
 # --- approval ---------------------------------------------------------------------------
@@ -389,8 +395,8 @@ def test_a_provider_named_without_its_issuer_stops_start_up():
 
 @pytest.mark.parametrize("action, changes, words", [
     ("sso_login", {"provider": "google"}, "signed in through single sign-on (“google”)"),
-    ("sso_refused", {"reason": "domain", "provider": "Sign in with Google", "email": "a@b.org"},
-     "A single sign-on as “a@b.org” through “Sign in with Google” was refused: not an email "
+    ("sso_refused", {"reason": "domain", "provider": "google", "email": "a@b.org"},
+     "A single sign-on as “a@b.org” through “google” was refused: not an email "
      "domain of the trust"),
     ("sso_account_requested", {"provider": "google", "email": "a@b.org"},
      "Ann Lee asked for an account through single sign-on (“google”)"),

@@ -76,12 +76,17 @@ REASONS = {
 class Refused(Exception):
     """Sign-in refused: ``reason`` is a code of ``REASONS``; ``message`` says why in words."""
 
-    def __init__(self, reason, provider="", email=None, user=None, detail=None):
-        self.reason, self.provider, self.email, self.user = reason, provider, email, user
+    def __init__(self, reason, provider=None, email=None, user=None, detail=None):
+        """``provider`` is the ``Provider`` (or, when none is configured, the name asked for)."""
+        named = isinstance(provider, Provider)
+        #: The provider's name in SSO_PROVIDERS, for the audit log.
+        self.provider = provider.name if named else (provider or "")
+        self.reason, self.email, self.user = reason, email, user
         #: For the audit log only (e.g. which check failed); never shown to the person.
         self.detail = detail
-        self.message = REASONS[reason].format(provider=provider or "the provider",
-                                              email=email or "this email")
+        self.message = REASONS[reason].format(
+            provider=provider.display_name if named else "the provider",
+            email=email or "this email")
         super().__init__(self.message)
 
 
@@ -98,6 +103,11 @@ class Provider:
     label: str
     authorize_params: tuple = ()
     tenant_id: str = None
+
+    @property
+    def display_name(self):
+        """What people call it: "Microsoft" for the button "Sign in with Microsoft"."""
+        return self.label.removeprefix("Sign in with ").strip() or self.name.title()
 
     @property
     def metadata_url(self):
@@ -175,7 +185,7 @@ def verify_id_token(provider_name, id_token, nonce, now=None, access_token=None)
     if provider is None:
         raise Refused("invalid", provider_name, detail="unknown provider")
     if not nonce or not isinstance(id_token, str) or not id_token:
-        raise Refused("invalid", provider.label, detail="no id token or no nonce")
+        raise Refused("invalid", provider, detail="no id token or no nonce")
     remote = client(provider)
     try:
         metadata = remote.load_server_metadata()
@@ -200,7 +210,7 @@ def verify_id_token(provider_name, id_token, nonce, now=None, access_token=None)
         claims = CodeIDToken(token.claims, token.header, options, params)
         claims.validate(now=now, leeway=LEEWAY)
     except PROVIDER_ERRORS as error:
-        raise Refused("invalid", provider.label,
+        raise Refused("invalid", provider,
                       detail=f"{type(error).__name__}: {error}"[:200]) from None
     return dict(claims)
 
@@ -231,38 +241,38 @@ def sign_in(session, provider_name, claims, approval_url=""):
     subject = claims.get("sub")
     raw_email = claims.get("email") if isinstance(claims.get("email"), str) else None
     if not isinstance(subject, str) or not subject or len(subject) > 255:
-        raise Refused("invalid", provider.label, raw_email, detail="no usable sub")
+        raise Refused("invalid", provider, raw_email, detail="no usable sub")
     link = session.execute(select(SsoIdentity).where(
         SsoIdentity.provider == provider.name, SsoIdentity.subject == subject)).scalar_one_or_none()
     email = vouched_email(provider, claims)
     if link is not None:
         return _let_in(session, provider, link.user, link, email)
     if email is None:
-        raise Refused("unverified", provider.label, normalise_email(raw_email) or None)
+        raise Refused("unverified", provider, normalise_email(raw_email) or None)
     user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     if user is not None:
         _refuse_closed(provider, user, email)
         other = session.execute(select(SsoIdentity.id).where(
             SsoIdentity.user_id == user.id, SsoIdentity.provider == provider.name)).first()
         if other is not None:
-            raise Refused("conflict", provider.label, email, user=user,
+            raise Refused("conflict", provider, email, user=user,
                           detail="account linked to another subject")
         link = _link(session, provider, user, subject, email)
         return _let_in(session, provider, user, link, email)
     domain = email.rpartition("@")[2]
     if domain not in allowed_domains():
-        raise Refused("domain" if allowed_domains() else "unknown", provider.label, email)
+        raise Refused("domain" if allowed_domains() else "unknown", provider, email)
     if not valid_email(email):
-        raise Refused("invalid", provider.label, email, detail="email not deliverable")
+        raise Refused("invalid", provider, email, detail="email not deliverable")
     user = _request_account(session, provider, subject, email, claims, approval_url)
-    raise Refused("waiting", provider.label, email, user=user)
+    raise Refused("waiting", provider, email, user=user)
 
 
 def _refuse_closed(provider, user, email):
     if not user.active:
-        raise Refused("deactivated", provider.label, email, user=user)
+        raise Refused("deactivated", provider, email, user=user)
     if user.role is None:
-        raise Refused("waiting", provider.label, email, user=user)
+        raise Refused("waiting", provider, email, user=user)
 
 
 def _let_in(session, provider, user, link, email):
@@ -313,7 +323,7 @@ def _tell_admins(session, user, provider, approval_url):
         User.role == "admin", User.active.is_(True))).scalars().all()
     where = f"\n\nApprove or refuse them on the people page:\n{approval_url}" if approval_url else \
         "\n\nApprove or refuse them on the people page."
-    text = (f"{user.name} ({user.email}) signed in with {provider.label.removeprefix('Sign in with ').strip()} "
+    text = (f"{user.name} ({user.email}) signed in with {provider.display_name} "
             f"and asks to use the improvement tracker. They have no role and see nothing until "
             f"an admin gives them one.{where}\n")
     queue_messages(session, [dict(kind="sso_request", recipient=admin,

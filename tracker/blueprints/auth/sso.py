@@ -89,17 +89,17 @@ def _checked_claims(provider):
     if state:
         remote.framework.clear_state_data(session, state)
     if args.get("error"):
-        raise sso.Refused("invalid", provider.label,
+        raise sso.Refused("invalid", provider,
                           detail=f"provider said {args.get('error')[:100]}")
     if not saved or not isinstance(saved, dict) or not saved.get("nonce"):
-        raise sso.Refused("invalid", provider.label, detail="unknown or spent state")
+        raise sso.Refused("invalid", provider, detail="unknown or spent state")
     if not code or len(code) > MAX_PARAM or len(state) > MAX_PARAM:
-        raise sso.Refused("invalid", provider.label, detail="no usable code")
+        raise sso.Refused("invalid", provider, detail="no usable code")
     try:
         token = remote.fetch_access_token(redirect_uri=saved.get("redirect_uri"), code=code,
                                           code_verifier=saved.get("code_verifier"))
     except sso.PROVIDER_ERRORS as error:
-        raise sso.Refused("invalid", provider.label,
+        raise sso.Refused("invalid", provider,
                           detail=f"code exchange: {type(error).__name__}: {error}"[:200]) from None
     return sso.verify_id_token(provider.name, token.get("id_token"), saved["nonce"],
                                access_token=token.get("access_token"))
