@@ -3,11 +3,12 @@ the central team asks (who is over, who is free, what has no capacity behind it)
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import insert
 
 from tracker import capacity
 from tracker.capacity import Span
 from tracker.errors import Forbidden, Invalid, OverAllocated
-from tracker.models import Allocation, AuditEntry, Unavailability
+from tracker.models import Allocation, AuditEntry, Initiative, Unavailability, initiative_schools
 from tracker.wording import plural
 
 D = date.fromisoformat
@@ -369,6 +370,47 @@ def test_initiatives_in_deliver_with_no_capacity_today(session, make, central, e
     session.commit()
     assert [i.title for i in capacity.initiatives_without_capacity(session, WED)] == [
         "Bare", "Only cancelled"]
+
+
+def test_a_page_of_initiatives_in_deliver_with_no_capacity_names_their_schools(
+        session, make, central, expert):
+    north, south = make.school(name="North"), make.school(name="South")
+    for title in ("Delta", "Alpha", "Charlie", "Bravo"):
+        make.initiative(schools=[south, north], phase="deliver", title=title)
+    covered = make.initiative(schools=[north], phase="deliver", title="Covered")
+    book(session, central, expert, north, initiative_id=covered.id, days=1)
+    session.commit()
+    first = capacity.uncovered_page(session, WED, per_page=3)
+    assert first["total"] == 4
+    assert [(i.title, [name for _, name in i.schools]) for i in first["items"]] == [
+        ("Alpha", ["North", "South"]), ("Bravo", ["North", "South"]),
+        ("Charlie", ["North", "South"])]
+    second = capacity.uncovered_page(session, WED, page=2, per_page=3)
+    assert ([i.title for i in second["items"]], second["total"]) == (["Delta"], 4)
+    beyond = capacity.uncovered_page(session, WED, page=9, per_page=3)
+    assert (beyond["items"], beyond["total"]) == ([], 4)
+
+
+def test_initiatives_without_capacity_load_their_schools_in_one_query_however_many(
+        session, make, count_queries):
+    """Past 500 initiatives the schools were loaded in batches: a query more on a large trust."""
+    school = make.school()
+    owner = make.user("project_lead", schools=[school])
+
+    def counted(n):
+        rows = session.execute(insert(Initiative).returning(Initiative.id), [
+            {"title": f"Bulk {k}", "owner_id": owner.id, "phase": "deliver"} for k in range(n)])
+        session.execute(insert(initiative_schools), [
+            {"initiative_id": id_, "school_id": school.id} for id_ in rows.scalars()])
+        session.commit()
+        with count_queries() as q:
+            found = capacity.initiatives_without_capacity(session, WED)
+        with count_queries() as page:
+            capacity.uncovered_page(session, WED, per_page=10)
+        assert all(i.schools == [school] for i in found)
+        return q.count, page.count, len(found)
+
+    assert counted(3)[:2] == counted(600)[:2] == (2, 2)
 
 
 def test_days_received_count_five_weekdays_as_one_week(session, make, central, expert):

@@ -4,9 +4,10 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import insert
 
 from tracker import capacity, clock
-from tracker.models import Allocation, Unavailability
+from tracker.models import Allocation, Initiative, Unavailability, initiative_schools
 
 ROLES = ["admin", "central_team", "school_lead", "project_lead", "viewer"]
 MONDAY = date(2026, 12, 7)
@@ -413,3 +414,70 @@ def test_expert_pages_query_counts_do_not_grow(trust, session, make, login_as, c
                                    ends_on=MONDAY + timedelta(days=k)))
     session.commit()
     assert measure() == small
+
+
+# --- in Deliver with no expert today: the planner's first few, and the whole list a page at a time
+
+def _uncovered(session, make, trust, n):
+    """``n`` initiatives in Deliver at my school with no expert, added in bulk."""
+    owner = trust["people"]["project_lead"]
+    rows = session.execute(insert(Initiative).returning(Initiative.id), [
+        {"title": f"Uncovered {k:04d}", "owner_id": owner.id, "phase": "deliver"} for k in range(n)])
+    session.execute(insert(initiative_schools), [
+        {"initiative_id": id_, "school_id": trust["mine"].id} for id_ in rows.scalars()])
+    session.commit()
+
+
+def test_the_planner_counts_initiatives_with_no_expert_and_lists_the_first_few(
+        trust, session, make, login_as):
+    _uncovered(session, make, trust, 12)
+    html = login_as(trust["people"]["central_team"]).get("/planner").get_data(as_text=True)
+    section = html.split('id="uncovered-heading"')[1]
+    assert "12 initiatives in Deliver have no expert allocated today; the first 10 by title" in section
+    assert "Uncovered 0009" in section and "Uncovered 0010" not in section
+    assert "Oakwood Primary" in section and "Allocate<span class=\"visually-hidden\"> to Uncovered 0000" in section
+    assert 'href="/planner/uncovered">See all 12 initiatives in Deliver with no expert today' in section
+
+
+def test_the_planner_lists_every_one_when_few_have_no_expert(trust, session, make, login_as):
+    _uncovered(session, make, trust, 1)
+    html = login_as(trust["people"]["central_team"]).get("/planner").get_data(as_text=True)
+    assert "1 initiative in Deliver has no expert allocated today:" in html
+    assert "/planner/uncovered" not in html
+
+
+def test_the_whole_list_of_initiatives_with_no_expert_comes_a_page_at_a_time(
+        trust, session, make, login_as):
+    _uncovered(session, make, trust, 55)
+    client = login_as(trust["people"]["central_team"])
+    first = client.get("/planner/uncovered").get_data(as_text=True)
+    assert "55 initiatives in Deliver have no expert allocated today, by title (page 1 of 2)" in first
+    assert "Uncovered 0049" in first and "Uncovered 0050" not in first
+    assert 'href="/planner/uncovered?page=2" rel="next"' in first
+    second = client.get("/planner/uncovered?page=2").get_data(as_text=True)
+    assert "Uncovered 0050" in second and "Uncovered 0054" in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    beyond = client.get("/planner/uncovered?page=7")
+    assert beyond.status_code == 200 and "There is no page 7" in beyond.get_data(as_text=True)
+    assert client.get("/planner/uncovered?page=abc").status_code == 200
+
+
+@pytest.mark.parametrize("role, status", [
+    ("admin", 200), ("central_team", 200), ("school_lead", 403), ("project_lead", 403), ("viewer", 403)])
+def test_only_allocators_see_the_list_of_initiatives_with_no_expert(trust, login_as, role, status):
+    assert login_as(trust["people"][role]).get("/planner/uncovered").status_code == status
+
+
+def test_the_planner_and_the_list_ask_as_many_queries_for_600_initiatives_with_no_expert_as_for_2(
+        trust, session, make, login_as, count_queries):
+    """600 is past the 500 a batch of eager loading takes, which added a query."""
+    client = login_as(trust["people"]["central_team"])
+    counts = []
+    for n in (2, 598):
+        _uncovered(session, make, trust, n)
+        with count_queries() as planner:
+            assert client.get("/planner").status_code == 200
+        with count_queries() as listing:
+            assert client.get("/planner/uncovered").status_code == 200
+        counts.append((planner.count, listing.count))
+    assert counts[0] == counts[1]

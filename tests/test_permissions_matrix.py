@@ -520,6 +520,7 @@ PAGES = [
     # capacity
     Row("GET", "/planner", ALLOCATORS),
     Row("GET", "/planner/free", ALLOCATORS),
+    Row("GET", "/planner/uncovered", ALLOCATORS),
     Row("GET", "/allocations", every(200)),
     Row("GET", "/allocations/new", ALLOCATORS),
     Row("POST", "/allocations/new", (OK, OK, 403, 403, 403)),

@@ -1,8 +1,10 @@
 """Capacity pages: the planner (experts by ISO week), finding a free expert, the allocation
 form with its over-allocation refusal and override, and a school's support received."""
+from collections import namedtuple
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, FloatField, HiddenField, SelectField, TextAreaField
@@ -26,6 +28,10 @@ MAX_PLANNER_WEEKS = 26
 PLANNER_WEEKS = 12
 #: Experts a planner page shows; filters narrow them, pages step through the rest.
 PLANNER_PAGE = 100
+#: Initiatives in Deliver with no expert that the planner lists; the rest are a link away.
+UNCOVERED_SHOWN = 10
+#: Initiatives a page of the full list of those shows.
+UNCOVERED_PAGE = 50
 STATUS_LABELS = {"planned": "Planned", "confirmed": "Confirmed", "delivered": "Delivered",
                  "cancelled": "Cancelled"}
 
@@ -94,6 +100,39 @@ def _bucket(week):
     return "low" if week.load > 0 else "free"
 
 
+#: One planner cell as the template shows it: ``kind`` (the colour class), ``percent`` (the
+#: visible share), ``hidden`` (what a screen reader hears after it), ``href`` (allocating that
+#: week, None when the expert has no day free), ``leave`` and ``overridden`` (its flags).
+Cell = namedtuple("Cell", "kind percent hidden href leave overridden")
+
+
+def _cells(expert, weeks, new_url, calendar):
+    """Each week's ``Cell``, worded once here and already escaped (the name is the only text
+    not ours): a page has over a thousand cells, and assembling each one's strings in the
+    template was most of the page's time. ``calendar``: each Monday's ``(ISO week, Monday,
+    Friday)`` as text, made once a page."""
+    name = escape(expert.name)
+    capacity_words = plural(expert.days_per_week, "day")
+    allocate = Markup(f"{new_url}?expert_id={expert.id}&amp;starts_on=")
+    cells = []
+    for week in weeks:
+        kind = _bucket(week)
+        week_name, monday, friday = calendar[week.monday]
+        describe = f"{name}, week {week_name}: {week.load:g} of {capacity_words}"
+        href = None
+        if kind == "over":
+            hidden = f"{describe}, over by {week.excess:g}"
+        elif week.spare > 0:
+            href = Markup(f"{allocate}{monday}&amp;ends_on={friday}&amp;days_per_week="
+                          f"{week.spare:g}")
+            hidden = f" {describe}; allocate, {plural(week.spare, 'day')} free"
+        else:
+            hidden = f"{describe}, fully used"
+        cells.append(Cell(kind, str(round(week.share * 100)), Markup(hidden), href, week.leave,
+                          week.overridden))
+    return cells
+
+
 def _planner_range():
     """The weeks the planner shows: ``from``/``to`` if sensible, else twelve weeks from
     this one, so this week is the first column (earlier weeks are a link away)."""
@@ -122,17 +161,35 @@ def planner():
     school_id = _id_arg("school_id")
     plan = capacity.planner(db.session, first, last, specialism=specialism, school_id=school_id,
                             page=_id_arg("page") or 1, per_page=PLANNER_PAGE)
+    # URLs and week names made once here rather than once a cell: over a thousand cells.
+    new_url, list_url = url_for("pages.allocation_new"), url_for("pages.allocation_list")
+    calendar = {m: (capacity.iso_week(m), m.isoformat(), (m + timedelta(days=4)).isoformat())
+                for m in plan["weeks"]}
+    for row in plan["rows"]:
+        row["cells"] = _cells(row["expert"], row["weeks"], new_url, calendar)
+        row["list_url"] = (f"{list_url}?expert_id={row['expert'].id}&from={first.isoformat()}"
+                           f"&to={last.isoformat()}")
     return render_template(
         "pages/planner.html", plan=plan, first=first, last=last, term=term,
         previous=capacity.previous_term(term), next=capacity.next_term(term),
-        earlier=earlier, later=later,
-        specialism=specialism, school_id=school_id, bucket=_bucket, iso_week=capacity.iso_week,
+        earlier=earlier, later=later, specialism=specialism, school_id=school_id,
+        iso_week=capacity.iso_week,
         schools=db.session.execute(schools.visible_schools(user)).scalars().all(),
         golden=capacity.golden_rule(db.session),
-        uncovered=capacity.initiatives_without_capacity(db.session, clock.today()),
-        this_monday=capacity.monday_of(clock.today()), friday=lambda m: m + timedelta(days=4),
-        # One URL built here rather than one url_for per cell: thousands of cells a page.
-        new_url=url_for("pages.allocation_new"))
+        uncovered=capacity.uncovered_page(db.session, clock.today(), per_page=UNCOVERED_SHOWN),
+        this_monday=capacity.monday_of(clock.today()))
+
+
+@bp.route("/planner/uncovered")
+def uncovered_list():
+    """Every initiative in Deliver with no expert allocated today, a page at a time (the
+    planner shows the first few)."""
+    user = me()
+    _require_allocator(user)
+    page = _id_arg("page") or 1
+    found = capacity.uncovered_page(db.session, clock.today(), page=page, per_page=UNCOVERED_PAGE)
+    return render_template("pages/planner_uncovered.html", uncovered=found, page=page,
+                           pages=max(1, -(-found["total"] // UNCOVERED_PAGE)))
 
 
 @bp.route("/planner/free")
