@@ -8,6 +8,7 @@ import pytest
 
 from tracker import clock
 from playwright.sync_api import expect
+from tests.browser.conftest import shoot
 
 pytestmark = pytest.mark.browser
 
@@ -171,3 +172,24 @@ def test_an_allocation_in_the_past_is_refused_beside_its_last_day(make, page, si
     assert page.get_by_label("Last day").get_attribute("aria-invalid") == "true"
     assert page.get_by_role("alert").get_by_role("link").first.get_attribute("href") == "#ends_on"
     _shot(page, "allocation-past", size)
+
+
+def test_the_initiatives_with_no_expert_are_summarised_and_listed_in_full_by_keyboard(
+        make, page, sign_in):
+    """The planner counts them and shows the first ten; the link to the rest is reached by
+    keyboard, and the whole list fits a phone (axe runs on it when the test ends)."""
+    school = make.school(name="Oakwood Primary")
+    for n in range(12):
+        make.initiative(schools=[school], phase="deliver", title=f"Reading recovery {n:02d}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, make.user("central_team"))
+    page.goto("/planner")
+    expect(page.get_by_text("12 initiatives in Deliver have no expert allocated today; "
+                            "the first 10 by title")).to_be_visible()
+    see_all = page.get_by_role("link", name="See all 12 initiatives in Deliver with no expert today")
+    see_all.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="In Deliver with no expert today")).to_be_visible()
+    assert page.get_by_role("link", name=re.compile(r"^Allocate to Reading recovery")).count() == 12
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, "planner", "no-expert-list")
