@@ -105,3 +105,43 @@ def test_ids_in_query_strings_filter_as_api_md_writes_them(make, api_as):
     assert api.get(f"/api/v1/initiatives?owner_id={lead.id}").get_json()["total"] == 1
     bad = api.get("/api/v1/initiatives?school_id=abc")
     assert bad.status_code == 422 and "school_id" in bad.get_json()["error"]["fields"]
+
+
+def test_each_item_of_the_list_is_what_reading_that_initiative_answers(make, api_as, session):
+    """The list writes its items out itself (tracker.blueprints.api.initiatives.list_item):
+    field for field they are the schema's answer for one initiative."""
+    from datetime import date
+
+    from tracker.models import Driver, Goal, Update, initiative_drivers
+
+    a, b = make.school(name="Ashfield"), make.school(name="Brookside")
+    lead = make.user("school_lead", schools=[a, b])
+    old = make.initiative(schools=[a], owner=lead, title="Old", status="deimplemented",
+                          ended_on=date(2026, 11, 20))
+    shared = make.initiative(schools=[b, a], owner=lead, title="Shared", rag="amber",
+                             pillars=["vision", "data"], helix_components=["connect"],
+                             out_initiative_id=old.id, out_due_on=date(2026, 12, 1))
+    make.initiative(schools=[a], owner=lead, title="Practice", out_practice="Marking grids",
+                    out_due_on=date(2026, 12, 1), out_done_on=date(2026, 11, 2))
+    make.milestone(shared, title="Late", due_on=date(2020, 1, 1), school_id=a.id)
+    make._save(Update(initiative_id=shared.id, rag="amber", narrative="On its way",
+                      author_id=lead.id, school_id=b.id))
+    goal = make._save(Goal(title="Reading", aim="Every child reads", author_id=lead.id))
+    first = make._save(Driver(goal_id=goal.id, title="Phonics"))
+    second = make._save(Driver(goal_id=goal.id, title="Books"))
+    session.execute(initiative_drivers.insert(), [
+        {"initiative_id": shared.id, "driver_id": second.id},
+        {"initiative_id": shared.id, "driver_id": first.id}])
+    session.commit()
+    for reader in (make.user("admin"), make.user("school_lead", schools=[a])):
+        api = api_as(reader)
+        listed = api.get("/api/v1/initiatives?per_page=10").get_json()
+        assert listed["total"] == 3
+        for item in listed["items"]:
+            assert item == api.get(f"/api/v1/initiatives/{item['id']}").get_json()
+        by_title = {item["title"]: item for item in listed["items"]}
+        assert by_title["Shared"]["driver_ids"] == [first.id, second.id]
+        assert by_title["Shared"]["one_out"]["done_on"] == "2026-11-20"
+        assert by_title["Practice"]["one_out"]["done_on"] == "2026-11-02"
+        assert [s["school_id"] for s in by_title["Shared"]["schools_status"]] == (
+            [a.id, b.id] if reader.role == "admin" else [a.id])
