@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from tracker import bulk
+
 backup_cli = AppGroup("backup", help="Back up the database, or restore a backup into an empty one.")
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -206,6 +208,8 @@ def restore_command(path):
         restore_backup(_database_url(), path)
     except BackupError as error:
         raise click.ClickException(str(error))
+    with db.engine.begin() as connection:  # pg_restore brings no planner statistics
+        bulk.analyze(connection)
     click.echo(f"Restored {path}.")
 
 

@@ -7,10 +7,14 @@ with autovacuum off) then plans nested loops over tables it thinks hold a handfu
 """
 from sqlalchemy import text
 
+#: From how many rows written at once an import ends with ANALYZE.
+MANY_ROWS = 1000
 
-def analyze(session):
-    """Refresh the planner's statistics for every table, inside the caller's transaction.
+
+def analyze(session, table=None):
+    """Refresh the planner's statistics of ``table`` (a table name; None: every table),
+    inside the caller's transaction (``session`` may be a Session or a Connection).
 
     PostgreSQL counts the rows this transaction inserted as live, so it may run before the
     load commits; the caller commits as usual."""
-    session.execute(text("ANALYZE"))
+    session.execute(text("ANALYZE" if table is None else f'ANALYZE "{table}"'))

@@ -67,12 +67,14 @@ def reset_link_command(email):
 
 @demo_cli.command("seed")
 @click.option("--size", type=click.Choice(["normal", "large"]), default="normal")
-def seed_command(size):
+@click.option("--scale", type=click.FloatRange(0.001, 1.0), default=1.0,
+              help="With --size large: a smaller trust of the same shape (0.1 is a tenth).")
+def seed_command(size, scale):
     """Load the fictional demo trust (idempotent: a second run changes nothing)."""
     from tracker.demo import seed
 
     started = time.perf_counter()
-    summary = seed(db.session, size=size)
+    summary = seed(db.session, size=size, scale=scale)
     db.session.commit()
     click.echo(summary)
     if size == "large":

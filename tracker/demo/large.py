@@ -14,13 +14,12 @@ import time as clock_time
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 
-from psycopg.types.json import Jsonb
-from sqlalchemy import JSON, func, insert, select, text
 
 from tracker.clock import today
 from tracker.demo import history
 from tracker.demo.content import (DEMO_PASSWORD, INSIGHTS, PEOPLE, SCHOOLS, SPECIALISMS,
                                   THEMES, TRUST_GOAL_DRIVERS, TRUST_ROUNDS)
+from tracker.demo.loader import Loader
 from tracker.demo.names import (FIRST_NAMES, LARGE_KPIS, PLACE_ENDS, PLACE_STARTS, SCHOOL_KINDS,
                                 SURNAMES)
 from tracker.models import (Allocation, DeimplementationReview, Driver, Expert, Goal, Initiative,
@@ -31,10 +30,6 @@ from tracker.models import (Allocation, DeimplementationReview, Driver, Expert, 
                             user_schools)
 from tracker.models.initiative import PILLARS
 from tracker.passwords import hash_password
-
-CHUNK = 5000
-#: Tables whose ids the loader assigns (PostgreSQL's sequences move past them afterwards).
-OWN_IDS = (School, User, Expert, Initiative, Measure, PdsaCycle, Insight, SelfEvaluation, Goal, Driver)
 
 
 @dataclass(frozen=True)
@@ -73,13 +68,13 @@ def seed(session, scale=1.0):
     shape = Shape().scaled(scale)
     rng = random.Random(2026)
     now = today()
-    loader = _Loader(session)
+    loader = Loader(session)
     if session.get(TrustPolicy, 1) is None:
         session.add(TrustPolicy(id=1, mode="cap", max_active_initiatives=16, out_grace_days=14,
                                 review_interval_days=history.REVIEW_DAYS))
         session.flush()
     schools = _schools(loader, shape, rng)
-    people = _people(loader, shape, schools, rng)
+    people = _people(loader, shape, schools, now, rng)
     experts = _experts(loader, shape, schools, rng)
     lives = _initiatives(loader, shape, schools, people, now, rng)
     _allocations(loader, shape, experts, lives, now, rng)
@@ -92,65 +87,6 @@ def seed(session, scale=1.0):
     seconds = clock_time.perf_counter() - started
     table = "\n".join(f"  {name:24} {count:>8,}" for name, count in counts.items())
     return (f"Loaded the large demo trust (scale {scale:g}) in {seconds:.1f} s:\n{table}")
-
-
-class _Loader:
-    """Hands out ids and writes rows in chunks."""
-
-    def __init__(self, session):
-        self.session = session
-        self.tables = []
-        self._next = {}
-
-    def ids(self, model):
-        if model not in self._next:
-            start = self.session.scalar(select(func.coalesce(func.max(model.id), 0))) + 1
-            self._next[model] = itertools.count(start).__next__
-        return self._next[model]
-
-    def write(self, target, rows):
-        table = getattr(target, "__table__", target)
-        if table.name not in self.tables:
-            self.tables.append(table.name)
-        if not rows:
-            return
-        if self.session.get_bind().dialect.name == "postgresql":
-            self._copy(table, rows)
-            return
-        for first in range(0, len(rows), CHUNK):  # Core executemany: no ORM bookkeeping
-            self.session.execute(insert(table), rows[first:first + CHUNK])
-
-    def _copy(self, table, rows):
-        """PostgreSQL's COPY on the session's own connection and transaction: psycopg's
-        executemany is a round trip a row, several times slower. The columns' Python-side
-        defaults (version, created_at...) are filled in here, since COPY knows none."""
-        given = list(rows[0])
-        defaults = {c.name: c.default.arg(None) if c.default.is_callable else c.default.arg
-                    for c in table.columns
-                    if c.name not in given and c.default is not None and not c.primary_key}
-        columns = given + list(defaults)
-        as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
-        tail = [Jsonb(v) if name in as_json else v for name, v in defaults.items()]
-        wrap = [name in as_json for name in given]
-        names = ", ".join(f'"{name}"' for name in columns)
-        cursor = self.session.connection().connection.dbapi_connection.cursor()
-        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                values = [row[name] for name in given]
-                copy.write_row([Jsonb(v) if w else v for v, w in zip(values, wrap)] + tail
-                               if as_json else values + tail)
-
-    def finish(self):
-        if self.session.get_bind().dialect.name == "postgresql":
-            for model in OWN_IDS:
-                table = model.__tablename__
-                self.session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT coalesce(max(id), 1) FROM {table}))"))
-
-    def counts(self):
-        return {name: self.session.scalar(text(f'SELECT count(*) FROM "{name}"'))
-                for name in self.tables}
 
 
 def _name(k):
@@ -175,17 +111,19 @@ def _schools(loader, shape, rng):
     return rows
 
 
-def _people(loader, shape, schools, rng):
+def _people(loader, shape, schools, now, rng):
     """The named demo people (their sign-ins work here too), a head for every school, project
     leads over every school, and central team, viewers and admins. One Argon2 hash for all."""
     next_id = loader.ids(User)
     password_hash = hash_password(DEMO_PASSWORD)
     by_urn = {s["urn"]: s["id"] for s in schools}
     users, links = [], []
+    joined = history.at(now - timedelta(days=365 * shape.years + 30))
 
     def person(email, name, role, school_ids):
         users.append({"id": next_id(), "email": email, "name": name, "role": role,
-                      "password_hash": password_hash, "active": True, "notification_prefs": {}})
+                      "password_hash": password_hash, "active": True, "notification_prefs": {},
+                      "created_at": joined})
         links.extend({"user_id": users[-1]["id"], "school_id": s} for s in school_ids)
         return users[-1]["id"]
 
@@ -249,6 +187,8 @@ def _initiatives(loader, shape, schools, people, now, rng):
     for k in range(shape.initiatives):
         long = k % every == 0 and k // every < shape.long_histories
         home = rng.choice(school_ids)
+        if long:  # at the named schools in turn, so the demo sign-ins meet them
+            home = school_ids[(k // every) % len(SCHOOLS)]
         roll = rng.random()
         if long:
             chosen = [home] + rng.sample([s for s in school_ids if s != home], min(len(school_ids) - 1, rng.randint(2, 5)))
@@ -342,7 +282,8 @@ def _measures(loader, shape, lives, now, rng):
                 rebases.append({"measure_id": measure["id"], "starts_on": starts,
                                 "baseline_until": starts + timedelta(weeks=8),
                                 "reason": "Sustained shift after the coaching model changed.",
-                                "created_by_id": life.owner_id})
+                                "created_by_id": life.owner_id,
+                                "created_at": history.at(starts + timedelta(weeks=8))})
     long_points = [min(cap, 140) for life, _m, _s, cap, _l in plans if life.long]
     room = [cap if not life.long else 0 for life, _m, _s, cap, _l in plans]
     total = max(0, min(sum(room), shape.points - sum(long_points)))
@@ -398,7 +339,8 @@ def _allocations(loader, shape, experts, lives, now, rng):
                          "school_id": rng.choice(target.school_ids) if target else expert["home_school_id"],
                          "starts_on": starts, "ends_on": ends, "status": status,
                          "days_per_week": min(expert["days_per_week"], rng.choice((0.5, 1, 1, 2))),
-                         "override_reason": None, "notes": ""})
+                         "override_reason": None, "notes": "",
+                         "created_at": history.at(min(now, starts - timedelta(days=14)), 15)})
             week += slot
     loader.write(Allocation, rows)
     loader.write(Unavailability, leave)
@@ -417,7 +359,8 @@ def _trust_kpis(loader, shape, schools, now, rng):
         rebase_on = now - timedelta(days=365 + 91 * k)
         rebases.append({"measure_id": kpi["id"], "starts_on": rebase_on,
                         "baseline_until": rebase_on + timedelta(weeks=12),
-                        "reason": "New trust-wide policy from this term.", "created_by_id": None})
+                        "reason": "New trust-wide policy from this term.", "created_by_id": None,
+                "created_at": history.at(rebase_on + timedelta(weeks=12))})
         good = 1 if higher else -1
         for i, school in enumerate(schools):
             level = typical + rng.uniform(-spread, spread)
@@ -451,7 +394,8 @@ def _insights(loader, shape, schools, people, lives, now, rng):
             on = now - timedelta(days=rng.randint(5, 365 * shape.years))
             rows.append({"id": next_id(), "school_id": school["id"], "source": source, "judgement": judgement,
                          "title": title, "summary": summary, "on": on,
-                         "author_id": people["heads"].get(school["id"], people["central"])})
+                         "author_id": people["heads"].get(school["id"], people["central"]),
+                         "created_at": history.at(on, 16)})
             pillars += [{"insight_id": rows[-1]["id"], "pillar": p} for p in tags]
             later = [life for life in of_school.get(school["id"], [])
                      if life.created >= on and (life.ended_on or now) >= on]
@@ -470,7 +414,8 @@ def _self_evaluations(loader, shape, schools, people, now, rng):
     rounds, ratings = [], []
 
     def evaluate(on, school_id, author_id, step, steps):
-        rounds.append({"id": next_id(), "on": on, "school_id": school_id, "author_id": author_id})
+        rounds.append({"id": next_id(), "on": on, "school_id": school_id, "author_id": author_id,
+                       "created_at": history.at(on, 17)})
         for p in PILLARS:
             rating = min(4, max(1, 1 + round(2.5 * step / max(1, steps - 1)) + rng.choice((-1, 0, 0, 0, 1))))
             ratings.append({"self_evaluation_id": rounds[-1]["id"], "pillar": p, "rating": rating,
@@ -518,6 +463,8 @@ def _goals(loader, schools, people, lives, kpis, now):
         for n, title in enumerate(("A call home on the first day", "Termly attendance meetings with families")):
             drivers.append({"id": next_driver(), "goal_id": goals[-1]["id"], "parent_id": primary, "title": title})
             serving += [{"initiative_id": life.id, "driver_id": drivers[-1]["id"]} for life in own[n:n + 1]]
+    for row in goals + drivers:
+        row["created_at"] = history.at(now - timedelta(days=200))
     loader.write(Goal, goals)
     loader.write(Driver, drivers)
     loader.write(initiative_drivers, serving)

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from tracker import permissions
+from tracker import bulk, permissions
 from tracker.errors import Invalid
 from tracker.locks import hold
 from tracker.measures.records import (_bad, _school_for, kpi_school, parse_date, parse_value,
@@ -220,6 +220,8 @@ def import_points_csv(session, actor, measure, text, school_id=None):
                 row = _write_row(session, measure, row, existing)
         report.append(row)
     session.flush()
+    if sum(row.status == "accepted" for row in report) >= bulk.MANY_ROWS:
+        bulk.analyze(session, MeasurePoint.__tablename__)  # the planner's statistics went stale
     return ImportReport(report)
 
 
