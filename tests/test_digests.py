@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from tests.test_jobs_cli import jobs_run, smtp  # noqa: F401  (smtp: a fixture)
-from tracker import digests, jobs, notifications
+from tracker import digests, jobs, my_week, notifications
 from tracker.models import Allocation, Insight, Measure, MeasurePoint, Transition
 
 TODAY = date(2026, 12, 1)  # a Tuesday; the week ahead starts on Monday 7 December
@@ -251,3 +251,51 @@ def test_the_digest_job_asks_as_many_queries_for_a_larger_trust(session, trust, 
         concern(session, north, f"Concern {n}")
     session.commit()
     assert measure(TODAY + timedelta(days=7)) == few
+
+
+def test_more_project_leads_cost_the_digest_no_more_queries(session, trust, make, runner,
+                                                            count_queries):
+    """Every project lead's week ahead is read at once (``my_week.my_weeks``), not one
+    person at a time: a trust with hundreds of leads sends its digest in the same queries."""
+    def measure(day):
+        with count_queries() as counter:
+            jobs.run_job("digest", day, session=session, config=runner.app.config)
+        return counter.count
+    make.policy()
+    few = measure(TODAY)
+    north = trust["north"]
+    for n in range(6):
+        lead = make.user("project_lead", schools=[north], email=f"lead{n}@north.example")
+        initiative = quiet(make, schools=[north], owner=lead, phase="deliver")
+        make.milestone(initiative, due_on=TODAY + timedelta(days=8))
+    session.commit()
+    assert measure(TODAY + timedelta(days=7)) == few
+
+
+def test_everyones_week_read_at_once_is_each_ones_own_week(session, trust, make):
+    """``my_weeks`` gives each person exactly what ``my_week`` gives them alone, including
+    work on someone else's initiative and nothing from an initiative they may not see."""
+    north, south = trust["north"], trust["south"]
+    paul = trust["people"]["project"]
+    other = make.user("project_lead", schools=[south], email="other@south.example")
+    theirs = quiet(make, schools=[south], owner=other, title="Southern reading")
+    make.milestone(theirs, title="Paul's part", due_on=TODAY, owner_id=paul.id)  # not his school
+    make.milestone(theirs, title="Their own", due_on=TODAY)
+    shared = quiet(make, schools=[north], owner=paul, title="Shared")
+    make.milestone(shared, title="Other's step", due_on=TODAY, owner_id=other.id)
+    leads = quiet(make, schools=[north], owner=trust["people"]["lead"], title="Lead's own")
+    make.milestone(leads, title="Paul helps", due_on=TODAY, owner_id=paul.id)
+    session.commit()
+    people = [paul, other, trust["people"]["lead"]]
+
+    def shape(week):
+        return {kind: [(d.record.id, d.initiative.id, d.due_on, d.overdue, d.can_act, d.done_on)
+                       for d in getattr(week, kind)]
+                for kind in ("milestones", "cycles", "reviews", "measures", "updates")}
+    together = my_week.my_weeks(session, people, TODAY)
+    for person in people:
+        assert shape(together[person.id]) == shape(my_week.my_week(session, person, TODAY))
+    pauls = [d.record.title for d in together[paul.id].milestones]
+    assert "Paul helps" in pauls and "Other's step" in pauls  # his school's, his initiative's
+    assert "Paul's part" not in pauls  # on an initiative of a school he does not see
+    assert "Other's step" not in [d.record.title for d in together[other.id].milestones]

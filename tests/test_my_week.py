@@ -252,4 +252,4 @@ def test_the_page_asks_a_fixed_number_of_queries_however_much_is_due(login_as, m
             _cycle(make, more, title=f"C{n}.{k}", stage=("plan", "do", "act")[k])
             make.measure(more, name=f"Measure {n}.{k}")
             make.review(more, reviewer_id=lead.id)
-    assert queries() == few == 8
+    assert queries() == few == 7

@@ -18,6 +18,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import subqueryload
 
 from tracker import kpis, my_week, pdsa
 from tracker.models import (DeimplementationReview, Initiative, Milestone, School, Transition, User,
@@ -61,7 +62,7 @@ def digest(session, today, *, days=DIGEST_DAYS, zone="Europe/London"):
       week from the next Monday, and the progress updates due (``tracker.my_week``);
     - **central**: the over-allocated experts and the Deliver initiatives with no expert.
 
-    A fixed number of queries, plus ``my_week``'s six for each project lead.
+    A fixed number of queries, whatever the number of readers.
     """
     first = today - timedelta(days=days - 1)
     readers = defaultdict(set)
@@ -85,9 +86,11 @@ def digest(session, today, *, days=DIGEST_DAYS, zone="Europe/London"):
             grouped.add(sorted(u for u, a in audience.items() if a == CENTRAL), item)
     if WEEK_AHEAD in wanted:
         leads = session.execute(select(User).where(User.id.in_(
-            [u for u, a in audience.items() if a == WEEK_AHEAD])).order_by(User.id)).scalars().all()
+            [u for u, a in audience.items() if a == WEEK_AHEAD])).order_by(User.id)
+            .options(subqueryload(User.schools))).scalars().all()
+        weeks = my_week.my_weeks(session, leads, week_ahead_monday(today))
         for user in leads:
-            for item in week_ahead_items(session, user, today):
+            for item in week_ahead_items(weeks[user.id], today):
                 grouped.add([user.id], item)
     return grouped.result()
 
@@ -185,11 +188,10 @@ def kpi_changes(session, reader, today, days=DIGEST_DAYS):
     return items
 
 
-def week_ahead_items(session, user, today):
-    """``[Item]``: a project lead's week ahead from the next Monday (``my_week.my_week``):
-    milestones and reviews due by its Sunday (late ones too), PDSA cycles stuck or whose Do
-    ends that week, and a progress update due on each initiative they own."""
-    week = my_week.my_week(session, user, week_ahead_monday(today))
+def week_ahead_items(week, today):
+    """``[Item]``: a project lead's week ahead from the next Monday (``week``, their
+    ``my_week`` of it): milestones and reviews due by its Sunday (late ones too), PDSA cycles
+    stuck or whose Do ends that week, and a progress update due on each initiative they own."""
     items = []
     for due in week.milestones:
         if due.done_on is None:

@@ -16,13 +16,14 @@ A week runs Monday to Sunday (the trust's calendar). What is the person's:
   Monday, overdue when none the week before either.
 
 ``my_week`` answers in a fixed number of queries (six) whatever the size of the trust or
-of the person's portfolio.
+of the person's portfolio; ``my_weeks`` answers for many people in the same six.
 """
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import subqueryload
 
 from tracker import permissions, pdsa
 from tracker.models import (DeimplementationReview, Initiative, Measure, MeasurePoint, Milestone,
@@ -75,88 +76,144 @@ def week_of(today):
 def my_week(session, user, today):
     """Everything due or overdue for ``user`` in the week holding ``today`` (see the module's
     docstring), oldest first in each list. Only initiatives the person may see are read."""
+    return my_weeks(session, [user], today)[user.id]
+
+
+def my_weeks(session, users, today):
+    """``{user id: MyWeek}`` for each of ``users`` (loaded with their schools), in the same six
+    queries as one person's week: the weekly digest reads every project lead's at once."""
     week_starts, week_ends = week_of(today)
-    week = MyWeek(today, week_starts, week_ends)
-    initiatives = _initiatives(session, user, week_ends)
-    if not initiatives:
-        return week
-    ids = list(initiatives)
-    owned = [i for i in ids if initiatives[i].owner_id == user.id]
-    may_act = {i: permissions.can(user, permissions.WRITE, initiatives[i]) for i in ids}
+    weeks = {user.id: MyWeek(today, week_starts, week_ends) for user in users}
+    if not users:
+        return weeks
+    ids = list(weeks)
+    milestones = session.execute(
+        select(Milestone, Initiative.owner_id).join(Initiative, Initiative.id == Milestone.initiative_id)
+        .where(Initiative.status == "active",
+               or_(Milestone.owner_id.in_(ids), Initiative.owner_id.in_(ids)),
+               or_(and_(Milestone.done_on.is_(None), Milestone.due_on <= week_ends),
+                   Milestone.done_on >= week_starts))
+        .order_by(Milestone.done_on.is_not(None), Milestone.due_on, Milestone.id)).all()
+    cycles = session.execute(
+        select(PdsaCycle, pdsa.stuck_condition(today), Initiative.owner_id)
+        .join(Initiative, Initiative.id == PdsaCycle.initiative_id)
+        .where(Initiative.status == "active", PdsaCycle.stage != "closed",
+               or_(PdsaCycle.owner_id.in_(ids), Initiative.owner_id.in_(ids)))
+        .order_by(PdsaCycle.stage_since, PdsaCycle.id)).all()
+    reviews = session.execute(
+        select(DeimplementationReview).join(Initiative, Initiative.id == DeimplementationReview.initiative_id)
+        .where(Initiative.status == "active", DeimplementationReview.reviewer_id.in_(ids),
+               DeimplementationReview.decision.is_(None))
+        .order_by(DeimplementationReview.due_on, DeimplementationReview.id)).scalars().all()
+    initiatives = _initiatives(session, ids, {m.initiative_id for m, _ in milestones}
+                               | {c.initiative_id for c, _, _ in cycles}
+                               | {r.initiative_id for r in reviews})
+    by_owner = defaultdict(list)
+    for initiative in initiatives.values():
+        by_owner[initiative.owner_id].append(initiative.id)
+    readers = {user.id: _Reader(user, initiatives, by_owner[user.id]) for user in users}
+    for milestone, owner_id in milestones:
+        if milestone.owner_id in readers and milestone.done_on is None:
+            readers[milestone.owner_id].has_work(milestone.initiative_id)
+    for cycle, _, _ in cycles:
+        if cycle.owner_id in readers:
+            readers[cycle.owner_id].has_work(cycle.initiative_id)
+    for review in reviews:
+        readers[review.reviewer_id].has_work(review.initiative_id)
 
-    def due(record, initiative_id, due_on, overdue, **kw):
-        return Due(record, initiatives[initiative_id], due_on, overdue, may_act[initiative_id], **kw)
+    for milestone, owner_id in milestones:
+        for reader in _readers_of(readers, milestone.owner_id, owner_id, milestone.initiative_id):
+            weeks[reader.user.id].milestones.append(reader.due(
+                milestone, milestone.initiative_id, milestone.due_on,
+                milestone.done_on is None and milestone.due_on < today, done_on=milestone.done_on))
+    for cycle, is_stuck, owner_id in cycles:
+        for reader in _readers_of(readers, cycle.owner_id, owner_id, cycle.initiative_id):
+            weeks[reader.user.id].cycles.append(reader.due(
+                cycle, cycle.initiative_id, cycle.do_ends_on if cycle.stage == "do" else None,
+                bool(is_stuck), why=pdsa.why_stuck(cycle, today) if is_stuck else ""))
+    for review in reviews:
+        reader = readers[review.reviewer_id]
+        if review.due_on <= week_ends and reader.sees(review.initiative_id):
+            weeks[reader.user.id].reviews.append(reader.due(
+                review, review.initiative_id, review.due_on, review.due_on < today))
+    _measures_and_updates(session, weeks, readers, week_starts)
+    return weeks
 
-    for milestone in session.execute(
-            select(Milestone).where(Milestone.initiative_id.in_(ids), _mine(Milestone, user),
-                                    or_(and_(Milestone.done_on.is_(None),
-                                             Milestone.due_on <= week_ends),
-                                        Milestone.done_on >= week_starts))
-            .order_by(Milestone.done_on.is_not(None), Milestone.due_on, Milestone.id)).scalars():
-        week.milestones.append(due(milestone, milestone.initiative_id, milestone.due_on,
-                                   milestone.done_on is None and milestone.due_on < today,
-                                   done_on=milestone.done_on))
 
-    stuck = pdsa.stuck_condition(today)
-    for cycle, is_stuck in session.execute(
-            select(PdsaCycle, stuck).where(PdsaCycle.initiative_id.in_(ids),
-                                           PdsaCycle.stage != "closed", _mine(PdsaCycle, user))
-            .order_by(PdsaCycle.stage_since, PdsaCycle.id)).all():
-        week.cycles.append(due(cycle, cycle.initiative_id, cycle.do_ends_on if cycle.stage == "do"
-                               else None, bool(is_stuck),
-                               why=pdsa.why_stuck(cycle, today) if is_stuck else ""))
+class _Reader:
+    """One person's share of the initiatives read for everyone: those they may see and own
+    or have work on (an open milestone due by Sunday, an open cycle, an undecided review)."""
 
-    for review in session.execute(
-            select(DeimplementationReview).where(
-                DeimplementationReview.initiative_id.in_(ids),
-                DeimplementationReview.reviewer_id == user.id,
-                DeimplementationReview.decision.is_(None),
-                DeimplementationReview.due_on <= week_ends)
-            .order_by(DeimplementationReview.due_on, DeimplementationReview.id)).scalars():
-        week.reviews.append(due(review, review.initiative_id, review.due_on,
-                                review.due_on < today))
+    def __init__(self, user, initiatives, owned_ids):
+        self.user, self.initiatives = user, initiatives
+        self.mine = {i for i in owned_ids if permissions.can_see_initiative(user, initiatives[i])}
+        self._may_act = {}
 
-    if owned:
+    def has_work(self, initiative_id):
+        initiative = self.initiatives.get(initiative_id)
+        if initiative is not None and permissions.can_see_initiative(self.user, initiative):
+            self.mine.add(initiative_id)
+
+    def sees(self, initiative_id):
+        return initiative_id in self.mine
+
+    def owned(self):
+        return [i for i in self.mine if self.initiatives[i].owner_id == self.user.id]
+
+    def due(self, record, initiative_id, due_on, overdue, **kw):
+        if initiative_id not in self._may_act:
+            self._may_act[initiative_id] = permissions.can(
+                self.user, permissions.WRITE, self.initiatives[initiative_id])
+        return Due(record, self.initiatives[initiative_id], due_on, overdue,
+                   self._may_act[initiative_id], **kw)
+
+
+def _readers_of(readers, record_owner_id, initiative_owner_id, initiative_id):
+    """The readers a milestone or cycle is listed for: its owner and its initiative's owner
+    (once when they are the same person), each only where the initiative is theirs to read."""
+    for user_id in {record_owner_id, initiative_owner_id}:
+        reader = readers.get(user_id)
+        if reader is not None and reader.sees(initiative_id):
+            yield reader
+
+
+def _measures_and_updates(session, weeks, readers, week_starts):
+    """Each owned initiative's measures (a value due this week) and its progress update."""
+    order = {i: n for n, i in enumerate(next(iter(readers.values())).initiatives)}
+    owned = {user_id: sorted(reader.owned(), key=order.get) for user_id, reader in readers.items()}
+    every_owned = [i for ids in owned.values() for i in ids]
+    measures = defaultdict(list)
+    if every_owned:
         latest = func.max(MeasurePoint.on)
         for measure, last_on in session.execute(
                 select(Measure, latest).outerjoin(MeasurePoint, MeasurePoint.measure_id == Measure.id)
-                .where(Measure.initiative_id.in_(owned)).group_by(Measure.id)
+                .where(Measure.initiative_id.in_(every_owned)).group_by(Measure.id)
                 .order_by(Measure.initiative_id, Measure.id)).all():
-            week.measures.append(due(
-                measure, measure.initiative_id, None,
-                last_on is not None and last_on < week_starts - timedelta(days=7),
-                done_on=last_on if last_on is not None and last_on >= week_starts else None,
-                why=f"Last value on {last_on:%-d %B %Y}." if last_on else "No value yet."))
-
-    for initiative_id in owned:
-        initiative = initiatives[initiative_id]
-        logged = initiative.last_update_at.date() if initiative.last_update_at else None
-        week.updates.append(due(
-            initiative, initiative_id, None,
-            logged is None or logged < week_starts - timedelta(days=7),
-            done_on=logged if logged is not None and logged >= week_starts else None))
-    return week
-
-
-def _mine(model, user):
-    """A milestone's or cycle's: the person owns it, or owns its initiative."""
-    return or_(model.owner_id == user.id, exists().where(
-        Initiative.id == model.initiative_id, Initiative.owner_id == user.id))
+            measures[measure.initiative_id].append((measure, last_on))
+    for user_id, initiative_ids in owned.items():
+        reader, week = readers[user_id], weeks[user_id]
+        for initiative_id in sorted(initiative_ids):
+            for measure, last_on in measures[initiative_id]:
+                week.measures.append(reader.due(
+                    measure, initiative_id, None,
+                    last_on is not None and last_on < week_starts - timedelta(days=7),
+                    done_on=last_on if last_on is not None and last_on >= week_starts else None,
+                    why=f"Last value on {last_on:%-d %B %Y}." if last_on else "No value yet."))
+        for initiative_id in initiative_ids:
+            initiative = reader.initiatives[initiative_id]
+            logged = initiative.last_update_at.date() if initiative.last_update_at else None
+            week.updates.append(reader.due(
+                initiative, initiative_id, None,
+                logged is None or logged < week_starts - timedelta(days=7),
+                done_on=logged if logged is not None and logged >= week_starts else None))
 
 
-def _initiatives(session, user, week_ends):
-    """``{id: Initiative}``: the active initiatives the person owns or has something due on."""
-    has_work = or_(
-        Initiative.owner_id == user.id,
-        exists().where(Milestone.initiative_id == Initiative.id, Milestone.owner_id == user.id,
-                       Milestone.done_on.is_(None), Milestone.due_on <= week_ends),
-        exists().where(PdsaCycle.initiative_id == Initiative.id, PdsaCycle.owner_id == user.id,
-                       PdsaCycle.stage != "closed"),
-        exists().where(DeimplementationReview.initiative_id == Initiative.id,
-                       DeimplementationReview.reviewer_id == user.id,
-                       DeimplementationReview.decision.is_(None)))
-    stmt = permissions.visible_initiatives(
-        select(Initiative).where(Initiative.status == "active", has_work), user)
-    rows = session.execute(stmt.options(selectinload(Initiative.schools))
-                           .order_by(Initiative.title, Initiative.id)).scalars().all()
-    return {initiative.id: initiative for initiative in rows}
+def _initiatives(session, user_ids, with_work):
+    """``{id: Initiative}`` by title: the active initiatives ``user_ids`` own or have work on
+    (``with_work``), with their schools (one query for them all, however many)."""
+    stmt = (select(Initiative)
+            .where(Initiative.status == "active",
+                   or_(Initiative.owner_id.in_(user_ids), Initiative.id.in_(with_work or [-1])))
+            .options(subqueryload(Initiative.schools))
+            .order_by(Initiative.title, Initiative.id))
+    return {initiative.id: initiative for initiative in session.execute(stmt).scalars()}
