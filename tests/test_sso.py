@@ -469,3 +469,16 @@ def test_the_people_page_asks_as_many_queries_for_one_or_many_waiting(
     for n in range(6):
         refused(email=f"person{n}@trust.org.uk", sub=f"s{n}")
     assert queries() == one
+
+
+def test_a_waiting_person_gets_no_digest(sso_config, make):
+    from datetime import date, timedelta
+
+    from tracker import digests
+
+    initiative = make.initiative()
+    make.milestone(initiative, due_on=date.today() - timedelta(days=5))
+    admin = make.user("admin")
+    person = waiting_person(make)
+    readers = digests.digest(db.session, date.today())
+    assert admin.id in readers and person.id not in readers
