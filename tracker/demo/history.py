@@ -11,7 +11,6 @@ initiative's own schools; nothing dated after today.
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 
-from tracker.demo.content import THEMES
 from tracker.demo.names import (ACT_NOTES, CYCLE_TITLES, MEASURE_EXTRAS, MILESTONES,
                                 OUT_PRACTICES, REVIEW_RATIONALES, UPDATE_NOTES)
 from tracker.models.initiative import HELIX_COMPONENTS, PHASES, PILLARS
@@ -123,7 +122,7 @@ def spread(total, weights, floors=None):
     return counts
 
 
-def initiative_row(life, school_names, today, rng):
+def initiative_row(life, school_names, rng):
     theme = life.theme
     reached_prepare, entered_deliver = life.reached("prepare"), life.deliver_from is not None
     scope = "school" if len(life.school_ids) == 1 else ("trust" if len(life.school_ids) == len(school_names) else "schools")
@@ -340,5 +339,3 @@ def one_out(life, row, earlier, today, rng):
     if due - timedelta(days=10) <= today and rng.random() < 0.85:
         row["out_done_on"] = min(today, due - timedelta(days=rng.randint(-10, 10)))
 
-
-__all__ = ["Life", "THEMES", "live", "spread"]

@@ -208,7 +208,7 @@ def _initiatives(loader, shape, schools, people, now, rng):
 
     rows, links, tags, moves, earlier = [], [], [], [], {}
     for life in lives:
-        row = history.initiative_row(life, names, now, rng)
+        row = history.initiative_row(life, names, rng)
         history.one_out(life, row, earlier.get(life.school_ids[0], [])[-20:], now, rng)
         earlier.setdefault(life.school_ids[0], []).append(life.id)
         rows.append(row)
