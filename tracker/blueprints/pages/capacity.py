@@ -90,14 +90,15 @@ def _range_from_query():
     return first, last, term
 
 
-def _bucket(week):
-    if week.over:
+def _bucket(load, excess, share):
+    """A week's colour: over, full, high (half or more), low or free."""
+    if excess > 0:
         return "over"
-    if week.share >= 1:
+    if share >= 1:
         return "full"
-    if week.share >= 0.5:
+    if share >= 0.5:
         return "high"
-    return "low" if week.load > 0 else "free"
+    return "low" if load > 0 else "free"
 
 
 #: One planner cell as the template shows it: ``kind`` (the colour class), ``percent`` (the
@@ -116,19 +117,19 @@ def _cells(expert, weeks, new_url, calendar):
     allocate = Markup(f"{new_url}?expert_id={expert.id}&amp;starts_on=")
     cells = []
     for week in weeks:
-        kind = _bucket(week)
+        load, excess, spare, share = week.load, week.excess, week.spare, week.share
+        kind = _bucket(load, excess, share)
         week_name, monday, friday = calendar[week.monday]
-        describe = f"{name}, week {week_name}: {week.load:g} of {capacity_words}"
+        describe = f"{name}, week {week_name}: {load:g} of {capacity_words}"
         href = None
         if kind == "over":
-            hidden = f"{describe}, over by {week.excess:g}"
-        elif week.spare > 0:
-            href = Markup(f"{allocate}{monday}&amp;ends_on={friday}&amp;days_per_week="
-                          f"{week.spare:g}")
-            hidden = f" {describe}; allocate, {plural(week.spare, 'day')} free"
+            hidden = f"{describe}, over by {excess:g}"
+        elif spare > 0:
+            href = Markup(f"{allocate}{monday}&amp;ends_on={friday}&amp;days_per_week={spare:g}")
+            hidden = f" {describe}; allocate, {plural(spare, 'day')} free"
         else:
             hidden = f"{describe}, fully used"
-        cells.append(Cell(kind, str(round(week.share * 100)), Markup(hidden), href, week.leave,
+        cells.append(Cell(kind, str(round(share * 100)), Markup(hidden), href, week.leave,
                           week.overridden))
     return cells
 
