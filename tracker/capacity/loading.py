@@ -59,6 +59,17 @@ def week_table(experts, allocations, leave, from_, to):
         for e in experts}
 
 
+def spans_by_expert(session, experts, expert_ids, from_, to):
+    """``{expert_id: [Span]}`` for ``experts``: their allocations and their leave (at their
+    whole days) touching ``from_``..``to``; ``expert_ids`` narrows the two queries (None:
+    everyone's rows, when ``experts`` are all the active ones)."""
+    allocations = by_expert(live_allocations(session, expert_ids, from_, to))
+    leave = by_expert(leave_rows(session, expert_ids, from_, to))
+    return {expert.id: [allocation_span(a) for a in allocations[expert.id]]
+            + [Span(u.starts_on, u.ends_on, expert.days_per_week) for u in leave[expert.id]]
+            for expert in experts}
+
+
 def check_range(from_, to, names=("from", "to")):
     problems = {name: [clock.plausible_message()]
                 for name, on in zip(names, (from_, to)) if not clock.plausible(on)}

@@ -6,10 +6,10 @@ from collections import defaultdict, namedtuple
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import subqueryload
 
-from tracker.capacity.arithmetic import PLACES, Span, expert_days, over_weeks, spare_by_week
+from tracker.capacity.arithmetic import PLACES, expert_days, over_weeks, spare_by_week
 from tracker.capacity.loading import (
-    allocation_span, by_expert, check_days, check_range, leave_rows, live_allocations,
-    specialism_filter, week_table)
+    check_days, check_range, leave_rows, live_allocations, spans_by_expert, specialism_filter,
+    week_table)
 from tracker.models import Allocation, Expert, Initiative, School, initiative_schools
 
 GOLDEN_RATIO = 3
@@ -39,13 +39,10 @@ def over_allocations(session, from_, to):
     check_range(from_, to)
     experts = session.execute(select(Expert).where(Expert.active.is_(True))
                               .order_by(Expert.name)).scalars().all()
-    allocations = by_expert(live_allocations(session, None, from_, to))
-    leave = by_expert(leave_rows(session, None, from_, to))
+    spans_of = spans_by_expert(session, experts, None, from_, to)
     found = []
     for expert in experts:
-        spans = [allocation_span(a) for a in allocations[expert.id]]
-        spans += [Span(u.starts_on, u.ends_on, expert.days_per_week) for u in leave[expert.id]]
-        weeks = over_weeks(spans, expert.days_per_week, from_, to)
+        weeks = over_weeks(spans_of[expert.id], expert.days_per_week, from_, to)
         if weeks:
             found.append({"expert_id": expert.id, "name": expert.name, "email": expert.email,
                           "weeks": [w.as_dict() for w in weeks]})
@@ -146,13 +143,10 @@ def available_experts(session, specialism, from_, to, days_per_week):
     if specialism:
         stmt = stmt.where(specialism_filter(specialism))
     experts = session.execute(stmt.order_by(Expert.name)).scalars().all()
-    ids = [e.id for e in experts]
-    allocations = by_expert(live_allocations(session, ids, from_, to))
-    leave = by_expert(leave_rows(session, ids, from_, to))
+    spans_of = spans_by_expert(session, experts, [e.id for e in experts], from_, to)
     fits = []
     for expert in experts:
-        spans = [allocation_span(a) for a in allocations[expert.id]]
-        spans += [Span(u.starts_on, u.ends_on, expert.days_per_week) for u in leave[expert.id]]
+        spans = spans_of[expert.id]
         # A range of weekend days asks for no expert days, so nothing stands in the way.
         spare = min(spare_by_week(spans, expert.days_per_week, from_, to).values(),
                     default=expert.days_per_week)
