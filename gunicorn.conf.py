@@ -24,8 +24,6 @@ threads = 1
 #: machine, more on a busy one. A worker is only killed after this long without answering.
 timeout = 120
 graceful_timeout = 30
-#: Behind a proxy the connection stays open between requests; a little more than nginx's 75 s.
-keepalive = 5
 
 preload_app = True
 
