@@ -310,6 +310,19 @@ def test_beyond_limits_means_strictly_beyond(last, expected):
     assert spans(chart, "beyond_limits") == expected
 
 
+@pytest.mark.parametrize("last, expected", [
+    (1.79, []), (1.791, [(5, 5, "above")]),           # UCL 1.125 + 2.66 x 0.25 = 1.79
+    (-1.79, []), (-1.791, [(5, 5, "below")]),         # the same negated: LCL -1.79
+])
+def test_exactly_on_a_limit_holds_whatever_the_decimals_and_sign(last, expected):
+    """Values of different decimals (1, 1.25, 1.791) and negative limits are compared exactly:
+    on the limit is not beyond it, a thousandth past it is."""
+    sign = -1 if last < 0 else 1
+    chart = xmr(series([sign * v for v in (1, 1.25, 1, 1.25, 1)][:4] + [sign * 1.25, last]), True,
+                baseline_count=4)
+    assert spans(chart, "beyond_limits") == expected
+
+
 @pytest.mark.parametrize("values", [[], [5]])
 def test_xmr_with_fewer_than_two_points_has_no_limits_and_no_signals(values):
     chart = xmr(series(values), True, target=5)

@@ -20,10 +20,13 @@ first ``baseline_count`` points after sorting; later points are judged against
 it. A count larger than the data uses all points, so a baseline can be frozen
 before all of its points have arrived.
 
-Arithmetic is exact (``fractions.Fraction``; a float is read as the decimal it
-prints as, so 0.1 + 0.2 == 0.3) so that "on the median" and "strictly beyond a
-limit" are decided exactly, as RUNCHARTS.md asks ("compare exactly"); numbers
-are reported as floats.
+Arithmetic is exact (a float is read as the decimal it prints as, so 0.1 + 0.2
+== 0.3) so that "on the median" and "strictly beyond a limit" are decided
+exactly, as RUNCHARTS.md asks ("compare exactly"); numbers are reported as
+floats. For speed (a trust's dashboard judges hundreds of series a request) the
+values are whole numbers in units of their common denominator (``_prepare``),
+centre lines and limits are ``Fraction`` of those units, and a whole number is
+compared with a limit through the limit's floor or ceiling (``_above``/``_below``).
 """
 from __future__ import annotations
 
@@ -220,7 +223,7 @@ def run_chart(points: Iterable[Any], baseline_count: int | None = None) -> RunCh
     limits computed from the same points as the centre line (the baseline when
     frozen), spanning that point.
     """
-    dates, values = _prepare(points)
+    dates, values, unit = _prepare(points)
     size = _baseline_size(baseline_count, len(values))
     median = _median(values[:size])
     sides = _sides(values, median)
@@ -230,7 +233,7 @@ def run_chart(points: Iterable[Any], baseline_count: int | None = None) -> RunCh
         *_ihi_runs(dates, sides),
         *_astronomical(dates, values, size),
     ]
-    return RunChart(_float(median), _run_points(dates, values, sides, size), signals)
+    return RunChart(_float(median, unit), _run_points(dates, values, sides, size, unit), signals)
 
 
 def anhoej(points: Iterable[Any], baseline_count: int | None = None) -> AnhoejChart:
@@ -245,7 +248,7 @@ def anhoej(points: Iterable[Any], baseline_count: int | None = None) -> AnhoejCh
     limit, spanning the whole chart. With n = 0 both limits are None and there
     is no signal.
     """
-    dates, values = _prepare(points)
+    dates, values, unit = _prepare(points)
     size = _baseline_size(baseline_count, len(values))
     median = _median(values[:size])
     sides = _sides(values, median)
@@ -260,7 +263,7 @@ def anhoej(points: Iterable[Any], baseline_count: int | None = None) -> AnhoejCh
         signals.append(_span_signal("shift", dates, longest[1], longest[0]))
     if cross_limit is not None and crossings < cross_limit:
         signals.append(Signal("crossings", dates[0], dates[-1], TOO_FEW, crossings))
-    return AnhoejChart(_float(median), _run_points(dates, values, sides, size), signals,
+    return AnhoejChart(_float(median, unit), _run_points(dates, values, sides, size, unit), signals,
                        len(longest[1]), run_limit, crossings, cross_limit)
 
 
@@ -287,7 +290,7 @@ def xmr(points: Iterable[Any], higher_is_better: bool | None, target: float | No
     and the limit-based rules are not applied. ``target_within_limits`` is
     ``lcl <= target <= ucl``, or None without a target or limits.
     """
-    dates, values = _prepare(points)
+    dates, values, unit = _prepare(points)
     size = _baseline_size(baseline_count, len(values))
     mean, mr_mean = _xmr_centre(values[:size])
     ucl, lcl = _limits(mean, mr_mean)
@@ -299,9 +302,9 @@ def xmr(points: Iterable[Any], higher_is_better: bool | None, target: float | No
     signals = [_with_kind(s, higher_is_better) for s in raw]
     within = None
     if target is not None and ucl is not None:
-        within = lcl <= _exact(target) <= ucl
-    return SpcChart(_float(mean), _float(mr_mean), _float(ucl), _float(lcl),
-                    _spc_points(dates, values, sides, size), signals, within,
+        within = lcl <= _exact(target) * unit <= ucl
+    return SpcChart(_float(mean, unit), _float(mr_mean, unit), _float(ucl, unit),
+                    _float(lcl, unit), _spc_points(dates, values, sides, size, unit), signals, within,
                     None if target is None else float(target), higher_is_better)
 
 
@@ -327,10 +330,13 @@ def describe(chart: RunChart | SpcChart) -> str:
 # --------------------------------------------------------------------------- input
 
 
-def _prepare(points: Iterable[Any]) -> tuple[list[dt.date], list[Fraction]]:
-    """Coerce the points and sort them by date (stably)."""
+def _prepare(points: Iterable[Any]) -> tuple[list[dt.date], list[int], int]:
+    """Coerce the points and sort them by date (stably): (dates, values, unit), each value
+    a whole number of ``1/unit`` (the values' least common denominator), exactly."""
     pairs = sorted((_coerce(p) for p in points), key=lambda pair: pair[0])
-    return [on for on, _ in pairs], [value for _, value in pairs]
+    unit = math.lcm(*(value.denominator for _, value in pairs)) if pairs else 1
+    return ([on for on, _ in pairs],
+            [value.numerator * (unit // value.denominator) for _, value in pairs], unit)
 
 
 def _exact(value: Any) -> Fraction:
@@ -338,7 +344,14 @@ def _exact(value: Any) -> Fraction:
     so that 7.99 typed by a user equals a limit of exactly 7.99."""
     if not math.isfinite(float(value)):
         raise ValueError(f"values must be finite, not {value!r}")
-    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    if isinstance(value, float):
+        text = repr(value)
+        whole, dot, decimals = text.partition(".")
+        if "e" in text or "E" in text or not dot:
+            return Fraction(text)
+        # The same as Fraction(text), without its parsing: "95.25" is 9525/100.
+        return Fraction(int(whole + decimals), 10 ** len(decimals))
+    return Fraction(value)
 
 
 def _coerce(point: Any) -> tuple[dt.date, Fraction]:
@@ -370,27 +383,27 @@ def _baseline_size(baseline_count: int | None, n: int) -> int:
 # --------------------------------------------------------------------------- arithmetic
 
 
-def _median(values: list[Fraction]) -> Fraction | None:
+def _median(values: list[int]) -> Fraction | None:
     """Median; the mean of the two middle values for an even count."""
     if not values:
         return None
     ordered = sorted(values)
     mid = len(ordered) // 2
     if len(ordered) % 2:
-        return ordered[mid]
-    return (ordered[mid - 1] + ordered[mid]) / 2
+        return Fraction(ordered[mid])
+    return Fraction(ordered[mid - 1] + ordered[mid], 2)
 
 
-def _xmr_centre(values: list[Fraction]) -> tuple[Fraction | None, Fraction | None]:
+def _xmr_centre(values: list[int]) -> tuple[Fraction | None, Fraction | None]:
     """(mean, mean moving range) of ``values``; None where undefined."""
     if not values:
         return None, None
-    mean = sum(values) / len(values)
+    mean = Fraction(sum(values), len(values))
     ranges = _moving_ranges(values)[1:]
-    return mean, (sum(ranges) / len(ranges) if ranges else None)
+    return mean, (Fraction(sum(ranges), len(ranges)) if ranges else None)
 
 
-def _moving_ranges(values: list[Fraction]) -> list[Fraction | None]:
+def _moving_ranges(values: list[int]) -> list[int | None]:
     return [None] + [abs(b - a) for a, b in zip(values, values[1:])]
 
 
@@ -414,12 +427,26 @@ def _qbinom_05(size: int) -> int:
     return size  # unreachable: the full sum equals total
 
 
-def _sides(values: list[Fraction], centre: Fraction | None) -> list[str]:
-    return [ABOVE if v > centre else BELOW if v < centre else ON for v in values]
+def _above(line: Fraction) -> int:
+    """For a whole number v: v > line exactly when v > _above(line)."""
+    return math.floor(line)
 
 
-def _float(x: Fraction | None) -> float | None:
-    return None if x is None else float(x)
+def _below(line: Fraction) -> int:
+    """For a whole number v: v < line exactly when v < _below(line)."""
+    return math.ceil(line)
+
+
+def _sides(values: list[int], centre: Fraction | None) -> list[str]:
+    if not values:  # (no points, no centre line)
+        return []
+    above, below = _above(centre), _below(centre)
+    return [ABOVE if v > above else BELOW if v < below else ON for v in values]
+
+
+def _float(x: Fraction | int | None, unit: int) -> float | None:
+    """A number in units of ``1/unit`` as a float (correctly rounded)."""
+    return None if x is None else float(Fraction(x, unit))
 
 
 # --------------------------------------------------------------------------- rules
@@ -436,7 +463,7 @@ def _side_runs(sides: list[str | None], skip_on: bool = True) -> list[tuple[str,
     return [(side, [i for i, _ in group]) for side, group in groupby(kept, key=lambda t: t[1])]
 
 
-def _monotone_runs(values: list[Fraction], skip_ties: bool) -> list[tuple[str, int, int, int]]:
+def _monotone_runs(values: list[int], skip_ties: bool) -> list[tuple[str, int, int, int]]:
     """Maximal runs of strict moves in one direction, as (direction, first, last, points).
 
     A move is a step between successive points. With ``skip_ties`` equal steps
@@ -499,8 +526,9 @@ def _astronomical(dates, values, size: int) -> list[Signal]:
 def _beyond_limits(dates, values, ucl, lcl) -> list[Signal]:
     if ucl is None:
         return []
-    return [Signal("beyond_limits", on, on, ABOVE if v > ucl else BELOW, 1)
-            for on, v in zip(dates, values) if v > ucl or v < lcl]
+    above, below = _above(ucl), _below(lcl)
+    return [Signal("beyond_limits", on, on, ABOVE if v > above else BELOW, 1)
+            for on, v in zip(dates, values) if v > above or v < below]
 
 
 def _two_of_three(dates, values, mean, mr_mean) -> list[Signal]:
@@ -512,8 +540,8 @@ def _two_of_three(dates, values, mean, mr_mean) -> list[Signal]:
     if mr_mean is None:
         return []
     two_sigma = 2 * XMR_FACTOR * mr_mean / 3
-    flags = [ABOVE if v > mean + two_sigma else BELOW if v < mean - two_sigma else None
-             for v in values]
+    above, below = _above(mean + two_sigma), _below(mean - two_sigma)
+    flags = [ABOVE if v > above else BELOW if v < below else None for v in values]
     signals = []
     for side in (ABOVE, BELOW):
         spans = []
@@ -547,14 +575,15 @@ def _with_kind(signal: Signal, higher_is_better: bool | None) -> Signal:
 # --------------------------------------------------------------------------- points
 
 
-def _run_points(dates, values, sides, size) -> list[RunPoint]:
-    return [RunPoint(on, float(v), side, i < size)
+# int / int is correctly rounded, as float(Fraction(v, unit)) is, and much quicker.
+def _run_points(dates, values, sides, size, unit) -> list[RunPoint]:
+    return [RunPoint(on, v / unit, side, i < size)
             for i, (on, v, side) in enumerate(zip(dates, values, sides))]
 
 
-def _spc_points(dates, values, sides, size) -> list[SpcPoint]:
+def _spc_points(dates, values, sides, size, unit) -> list[SpcPoint]:
     ranges = _moving_ranges(values)
-    return [SpcPoint(on, float(v), _float(mr), side, i < size)
+    return [SpcPoint(on, v / unit, None if mr is None else mr / unit, side, i < size)
             for i, (on, v, mr, side) in enumerate(zip(dates, values, ranges, sides))]
 
 
