@@ -100,6 +100,26 @@ def test_a_school_with_no_points_reads_as_nothing_yet():
         "school_id": 3, "latest": None, "n": 0, "variation": None, "assurance": None}
 
 
+def test_a_reading_without_its_chart_is_the_reading_with_it():
+    """The reports (dashboard, digest) judge only the current segment (``judge_only``); the
+    reading must be the one the pages' full chart gives, whatever the re-bases and baselines:
+    a re-base with no points yet, a frozen baseline, points sharing a date, none at all."""
+    import random
+    rng = random.Random(3)
+    for case in range(300):
+        rebases = sorted({week(rng.randrange(1, 40)) for _ in range(rng.randrange(0, 3))})
+        measure = SimpleNamespace(
+            rebases=[SimpleNamespace(starts_on=on, baseline_until=rng.choice([None, on + timedelta(weeks=6)]),
+                                     reason="") for on in rebases],
+            baseline_until=rng.choice([None, week(8)]), higher_is_better=rng.choice([True, False]),
+            target=rng.choice([None, 95.0, 90.5]))
+        pairs = [(week(rng.randrange(0, 45)), round(rng.gauss(94, 3), 1))
+                 for _ in range(rng.randrange(0, 60))]
+        full, quick = kpis.judge(measure, 1, pairs), kpis.judge_only(measure, 1, pairs)
+        assert quick == full, (case, measure, pairs)
+        assert quick.to_dict() == full.to_dict()
+
+
 # --------------------------------------------------------------------------- writes
 
 

@@ -98,10 +98,21 @@ def target_against_limits(spc):
 
 
 def judge(measure, school_id, pairs):
-    """``SchoolKpi`` of ``measure`` for one school from its points ``(on, value)``.
-    ``measure.rebases`` must be loaded."""
+    """``SchoolKpi`` of ``measure`` for one school from its points ``(on, value)``, with the
+    school's whole chart for the pages to draw. ``measure.rebases`` must be loaded."""
     return reading(measures.build_chart(measure, pairs, "xmr", measures.SERIES_SCHOOL, school_id),
                    school_id)
+
+
+def judge_only(measure, school_id, pairs):
+    """``judge`` without the chart: the same reading, from the current segment's chart alone
+    (``measures.current_xmr``), for the reports that show icons, not charts."""
+    if not pairs:
+        return SchoolKpi(school_id, None, None, 0, None, None)
+    latest_on, latest_value = max(enumerate(pairs), key=lambda p: (p[1][0], p[0]))[1]
+    spc = measures.current_xmr(measure, pairs)
+    return SchoolKpi(school_id, latest_on, float(latest_value), len(pairs), variation(spc),
+                     assurance(spc))
 
 
 def reading(chart, school_id):
@@ -191,7 +202,7 @@ def summaries(session, user, school_ids, as_of=None, kpi_list=None):
     ids = [s for s in school_ids if visible is None or s in visible]
     kpis = trust_kpis(session) if kpi_list is None else kpi_list
     pairs = _pairs_by(session, [k.id for k in kpis], ids, as_of)
-    return {(k.id, s): judge(k, s, pairs[(k.id, s)]) for k in kpis for s in ids}
+    return {(k.id, s): judge_only(k, s, pairs[(k.id, s)]) for k in kpis for s in ids}
 
 
 @dataclass

@@ -20,7 +20,7 @@ from tracker.measures.records import (KPI_DEFINE_REFUSAL, KPI_POINT_REFUSAL, MAX
 from tracker.measures.views import (DRAWN_DAYS_AHEAD, QUIET_AFTER_DAYS, RULES, SERIES_COMBINED,
                                     SERIES_INITIATIVE, SERIES_MEAN, SERIES_SCHOOL, Annotation,
                                     MeasureChart, MeasureSummary, MeasureView, SchoolSeries, Segment,
-                                    annotations, build_chart, chart_points, check_school,
+                                    annotations, build_chart, chart_points, check_school, current_xmr,
                                     measure_chart,
                                     measure_summaries, measure_view, school_charts, split_drawable)
 
@@ -30,7 +30,7 @@ __all__ = [
     "MAX_IMPORT_ROWS", "MAX_MAGNITUDE", "MAX_NAME", "MAX_REASON", "MAX_UNIT", "MeasureChart",
     "MeasureSummary", "MeasureView", "QUIET_AFTER_DAYS", "RULES", "RecordedPoint", "SERIES_COMBINED",
     "SERIES_INITIATIVE", "SERIES_MEAN", "SERIES_SCHOOL", "SchoolSeries", "Segment", "add_rebase",
-    "annotations", "build_chart", "chart_points", "create_measure", "decode_upload",
+    "annotations", "build_chart", "chart_points", "create_measure", "current_xmr", "decode_upload",
     "delete_measure", "delete_point", "find_measures", "find_points", "get_measure",
     "import_points_csv", "measure_chart", "measure_summaries", "measure_view", "parse_date",
     "parse_value", "record_point", "remove_rebase", "school_charts", "split_drawable",

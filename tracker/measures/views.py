@@ -235,25 +235,47 @@ def build_chart(measure, pairs, kind="ihi", series=SERIES_INITIATIVE, school_id=
     ``measure.rebases`` must be loaded; ``pairs`` are ``(on, value)``; ``left_out`` the
     dates of the series' points the chart was not given, for the chart to name.
     """
-    starts = [r.starts_on for r in measure.rebases]
-    bounds = [(None, measure.baseline_until, "")] + [
-        (r.starts_on, r.baseline_until, r.reason) for r in measure.rebases]
-    ordered = sorted(pairs, key=lambda p: p[0])
     segments = []
-    for i, (start, until, reason) in enumerate(bounds):
-        end = starts[i] if i < len(starts) else None  # the next segment's first day
-        chunk = [p for p in ordered if (start is None or p[0] >= start) and (end is None or p[0] < end)]
-        baseline = sum(1 for on, _ in chunk if on <= until) if until is not None else None
-        baseline = baseline or None  # a frozen baseline with no points yet: use what there is
+    for start, end, until, reason, chunk, baseline in _segments(measure, pairs):
         if kind == "xmr":
-            chart = runcharts.xmr(chunk, measure.higher_is_better, target=measure.target,
-                                  baseline_count=baseline)
+            chart = _xmr(measure, chunk, baseline)
         elif kind == "anhoej":
             chart = runcharts.anhoej(chunk, baseline_count=baseline)
         else:
             chart = runcharts.run_chart(chunk, baseline_count=baseline)
         segments.append(Segment(start, clock.plus_days(end, -1) if end else None, until, chart, reason))
     return MeasureChart(kind, segments, school_id, series, sorted(left_out))
+
+
+def current_xmr(measure, pairs):
+    """The XmR chart of the segment ``build_chart(..., "xmr").current`` is (the latest with
+    points), computed alone: what a Making Data Count reading needs, at a fraction of the
+    cost of every segment's chart (a trust's dashboard reads hundreds of them)."""
+    parts = _segments(measure, pairs)
+    _, _, _, _, chunk, baseline = next((p for p in reversed(parts) if p[4]), parts[-1])
+    return _xmr(measure, chunk, baseline)
+
+
+def _xmr(measure, chunk, baseline):
+    return runcharts.xmr(chunk, measure.higher_is_better, target=measure.target,
+                         baseline_count=baseline)
+
+
+def _segments(measure, pairs):
+    """``[(starts_on, next segment's first day, baseline_until, reason, its pairs by date,
+    baseline count)]``: the first segment, then one per re-base."""
+    starts = [r.starts_on for r in measure.rebases]
+    bounds = [(None, measure.baseline_until, "")] + [
+        (r.starts_on, r.baseline_until, r.reason) for r in measure.rebases]
+    ordered = sorted(pairs, key=lambda p: p[0])
+    out = []
+    for i, (start, until, reason) in enumerate(bounds):
+        end = starts[i] if i < len(starts) else None  # the next segment's first day
+        chunk = [p for p in ordered if (start is None or p[0] >= start) and (end is None or p[0] < end)]
+        baseline = sum(1 for on, _ in chunk if on <= until) if until is not None else None
+        baseline = baseline or None  # a frozen baseline with no points yet: use what there is
+        out.append((start, end, until, reason, chunk, baseline))
+    return out
 
 
 def _point_rows(session, measure_ids):
