@@ -520,6 +520,10 @@ def markdown(result, previous=None):
              "|---|---|---|---|---|---|---|---|---|"]
     for key, r in result["routes"].items():
         errors = f" ({r['errors']} errors)" if r["errors"] else ""
+        if not r["rps"]:
+            lines.append(f"| {r['label']}{errors} | no request finished within most rounds: run it with "
+                         f"a longer `--duration` | | | | | {r['queries']} | {r['cpu_ms']} ms | |")
+            continue
         lines.append(f"| {r['label']}{errors} | {r['share_of_floor'] * 100:.1f}% | {r['rps']:.1f} | "
                      f"{r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['p99_ms']:.0f} ms | "
                      f"{r['queries']} | {r['cpu_ms']} ms | {r['kb_per_request']:.0f} |")
@@ -546,7 +550,7 @@ def markdown(result, previous=None):
                   "| route | share of floor | req/s | p95 | queries |", "|---|---|---|---|---|"]
         for key, r in result["routes"].items():
             old = previous.get("routes", {}).get(key)
-            if not old:
+            if not old or not old["rps"] or not r["rps"]:
                 continue
             lines.append(
                 f"| {r['label']} | {old['share_of_floor'] * 100:.1f}% → {r['share_of_floor'] * 100:.1f}% "
