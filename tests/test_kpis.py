@@ -120,6 +120,22 @@ def test_a_reading_without_its_chart_is_the_reading_with_it():
         assert quick.to_dict() == full.to_dict()
 
 
+def test_a_remembered_reading_follows_every_change_of_its_inputs():
+    """Readings are remembered by their inputs: a new target, a new re-base or a changed
+    point is read afresh, never served from before the change."""
+    measure = SimpleNamespace(rebases=[], baseline_until=None, higher_is_better=True, target=5.0)
+    points = series(STABLE + [40, 42] * 6)
+    assert kpis.judge_only(measure, 7, points).assurance == "pass"
+    measure.target = 100.0
+    assert kpis.judge_only(measure, 7, points).assurance == "fail"
+    measure.rebases = [SimpleNamespace(starts_on=week(12), baseline_until=None, reason="")]
+    assert kpis.judge_only(measure, 7, points) == kpis.judge(measure, 7, points)
+    changed = points[:-1] + [(points[-1][0], 400.0)]
+    fresh = kpis.judge_only(measure, 7, changed)
+    assert fresh.latest_value == 400.0 and fresh == kpis.judge(measure, 7, changed)
+    assert fresh.variation == "improvement"  # far above the limits, higher is better
+
+
 # --------------------------------------------------------------------------- writes
 
 

@@ -22,8 +22,10 @@ The judgement is of the current process: the chart segment that holds the latest
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
+from types import SimpleNamespace
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -106,9 +108,28 @@ def judge(measure, school_id, pairs):
 
 def judge_only(measure, school_id, pairs):
     """``judge`` without the chart: the same reading, from the current segment's chart alone
-    (``measures.current_xmr``), for the reports that show icons, not charts."""
+    (``measures.current_xmr``), for the reports that show icons, not charts.
+
+    A reading depends only on its inputs, so it is remembered by them (the rules of the
+    measure, the school and every point): a worker that drew the trust's dashboard once
+    judges only the series that changed since. Nothing can go stale, as any change to a
+    point, a re-base, the target or the direction is a different key."""
     if not pairs:
         return SchoolKpi(school_id, None, None, 0, None, None)
+    rules = (measure.higher_is_better, measure.target, measure.baseline_until,
+             tuple((r.starts_on, r.baseline_until) for r in measure.rebases))
+    return replace(_reading_of(rules, school_id, tuple(pairs)))
+
+
+#: About 10 MB at most: a trust of 120 schools and 4 KPIs needs 480 readings, and the weekly
+#: digest as many again for a week ago.
+@lru_cache(maxsize=1024)
+def _reading_of(rules, school_id, pairs):
+    higher_is_better, target, baseline_until, rebases = rules
+    measure = SimpleNamespace(
+        higher_is_better=higher_is_better, target=target, baseline_until=baseline_until,
+        rebases=[SimpleNamespace(starts_on=on, baseline_until=until, reason="")
+                 for on, until in rebases])
     latest_on, latest_value = max(enumerate(pairs), key=lambda p: (p[1][0], p[0]))[1]
     spc = measures.current_xmr(measure, pairs)
     return SchoolKpi(school_id, latest_on, float(latest_value), len(pairs), variation(spc),
