@@ -3,6 +3,7 @@ from flask import Blueprint, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.audit import acting_as
+from tracker.blueprints.pages.common import row_url
 from tracker.extensions import db
 from tracker.models.initiative import PHASE_LABELS
 from tracker.permissions import can_see_school, may_start_initiatives
@@ -14,6 +15,8 @@ bp.add_app_template_global(PHASE_LABELS, "phase_labels")
 # Templates ask who may do what here, as the views do, never a list of roles.
 bp.add_app_template_global(may_start_initiatives, "may_start_initiatives")
 bp.add_app_template_global(can_see_school, "can_see_school")
+# Links in long tables: the URL built once, each row's id put in (common.row_url).
+bp.add_app_template_global(row_url, "row_url")
 # "1 day", "2 days": every template counts with ``{{ n|plural("day") }}``.
 bp.add_app_template_filter(plural, "plural")
 

@@ -1,5 +1,5 @@
 """Helpers the page modules share: turning domain errors into what a person sees."""
-from flask import abort, flash
+from flask import abort, flash, g, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
@@ -91,3 +91,18 @@ def _refresh_version(form, record):
         form.version.data = record.version  # expired by the rollback: read from the database
     except ObjectDeletedError:
         pass  # deleted meanwhile: the next save is told it is gone
+
+
+#: A stand-in id no record has, swapped for each row's own in ``row_url``.
+_ROW_ID = 2_147_483_001
+
+
+def row_url(endpoint, row_id_arg, row_id, **values):
+    """``url_for(endpoint, **{row_id_arg: row_id}, **values)`` for a table's rows: the URL is
+    built once per request for each endpoint and set of other values, and each row only puts
+    its id in, so a table of 120 schools by 20 links does not route-build 2,400 times."""
+    built = g.setdefault("_row_urls", {})
+    key = (endpoint, row_id_arg, tuple(sorted(values.items())))
+    if key not in built:
+        built[key] = url_for(endpoint, **{row_id_arg: _ROW_ID}, **values)
+    return built[key].replace(str(_ROW_ID), str(int(row_id)))
