@@ -25,8 +25,10 @@ ROLES = ("admin", "central_team", "school_lead", "project_lead", "viewer")
 #: One demo person per role; the viewer with a school sees less than the board member.
 DEMO_PEOPLE = {"admin": "admin", "central_team": "central", "school_lead": "head.northfield",
                "project_lead": "lead.reading", "viewer": "viewer.millbrook"}
-#: Paths that are not pages: files to download, and the reset link (a redirect once used).
-NOT_PAGES = re.compile(r"^/(api/|static/)|\.(csv|xlsx|pdf)$|/export$|^/reset/")
+#: Paths that are not pages: files to download, the reset link (a redirect once used), and
+#: single sign-on's hand-offs to and from the provider (their pages, the refusal and waiting
+#: ones, are axed in test_single_sign_on.py, through a real provider).
+NOT_PAGES = re.compile(r"^/(api/|static/)|\.(csv|xlsx|pdf)$|/export$|^/reset/|^/sso/")
 
 
 def _by_initiative(model, visible, owned_first):
