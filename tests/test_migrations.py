@@ -95,6 +95,18 @@ def test_every_foreign_key_column_leads_an_index(blank_app):
     assert not unindexed, "foreign keys without an index: " + ", ".join(unindexed)
 
 
+def _an_admin_owning_an_initiative(conn):
+    """User 1, an admin, owning initiative 1 ('Reading', in Deliver, amber), in plain SQL."""
+    conn.execute(sa.text("INSERT INTO users (id, email, name, role, password_hash, active, "
+                         "session_generation, notification_prefs, version, created_at) VALUES "
+                         "(1, 'a@x.org', 'A', 'admin', 'x', true, 0, '{}', 1, CURRENT_TIMESTAMP)"))
+    conn.execute(sa.text(
+        "INSERT INTO initiatives (id, title, problem, evidence, intended_outcomes, "
+        "active_ingredients, implementation_strategies, owner_id, phase, status, rag, scope, "
+        "phase_since, created_at, version) VALUES (1, 'Reading', '', '', '', '', '', 1, "
+        "'deliver', 'active', 'amber', 'schools', '2026-09-01', CURRENT_TIMESTAMP, 1)"))
+
+
 def test_progress_per_school_keeps_each_schools_rag_of_existing_initiatives(blank_app):
     """0007 gives every school of an initiative the RAG it showed until then: the initiative's."""
     upgrade(revision="0006")
@@ -102,14 +114,7 @@ def test_progress_per_school_keeps_each_schools_rag_of_existing_initiatives(blan
         conn.execute(sa.text("INSERT INTO schools (id, name, urn, phase, support_status, version) "
                              "VALUES (1, 'Hill', '100001', 'primary', 'stable', 1), "
                              "(2, 'Vale', '100002', 'primary', 'stable', 1)"))
-        conn.execute(sa.text("INSERT INTO users (id, email, name, role, password_hash, active, "
-                             "session_generation, notification_prefs, version, created_at) VALUES "
-                             "(1, 'a@x.org', 'A', 'admin', 'x', true, 0, '{}', 1, CURRENT_TIMESTAMP)"))
-        conn.execute(sa.text(
-            "INSERT INTO initiatives (id, title, problem, evidence, intended_outcomes, "
-            "active_ingredients, implementation_strategies, owner_id, phase, status, rag, scope, "
-            "phase_since, created_at, version) VALUES (1, 'Reading', '', '', '', '', '', 1, "
-            "'deliver', 'active', 'amber', 'schools', '2026-09-01', CURRENT_TIMESTAMP, 1)"))
+        _an_admin_owning_an_initiative(conn)
         conn.execute(sa.text("INSERT INTO initiative_schools (initiative_id, school_id) "
                              "VALUES (1, 1), (1, 2)"))
     upgrade()
@@ -124,14 +129,7 @@ def test_sso_migration_keeps_people_and_what_points_at_them(blank_app):
     table; the people, their roles and every row that points at them must come through."""
     upgrade(revision="0007")
     with db.engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO users (id, email, name, role, password_hash, active, "
-                             "session_generation, notification_prefs, version, created_at) VALUES "
-                             "(1, 'a@x.org', 'A', 'admin', 'x', true, 0, '{}', 1, CURRENT_TIMESTAMP)"))
-        conn.execute(sa.text(
-            "INSERT INTO initiatives (id, title, problem, evidence, intended_outcomes, "
-            "active_ingredients, implementation_strategies, owner_id, phase, status, rag, scope, "
-            "phase_since, created_at, version) VALUES (1, 'Reading', '', '', '', '', '', 1, "
-            "'deliver', 'active', 'amber', 'schools', '2026-09-01', CURRENT_TIMESTAMP, 1)"))
+        _an_admin_owning_an_initiative(conn)
     upgrade()
     with db.engine.begin() as conn:
         assert conn.execute(sa.text("SELECT role FROM users WHERE id = 1")).scalar() == "admin"
