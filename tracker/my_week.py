@@ -146,7 +146,9 @@ class _Reader:
 
     def __init__(self, user, initiatives, owned_ids):
         self.user, self.initiatives = user, initiatives
-        self.mine = {i for i in owned_ids if permissions.can_see_initiative(user, initiatives[i])}
+        #: The initiatives they own and see, by title (as ``initiatives`` is).
+        self.owned = [i for i in owned_ids if permissions.can_see_initiative(user, initiatives[i])]
+        self.mine = set(self.owned)
         self._may_act = {}
 
     def has_work(self, initiative_id):
@@ -156,9 +158,6 @@ class _Reader:
 
     def sees(self, initiative_id):
         return initiative_id in self.mine
-
-    def owned(self):
-        return [i for i in self.mine if self.initiatives[i].owner_id == self.user.id]
 
     def due(self, record, initiative_id, due_on, overdue, **kw):
         if initiative_id not in self._may_act:
@@ -179,9 +178,7 @@ def _readers_of(readers, record_owner_id, initiative_owner_id, initiative_id):
 
 def _measures_and_updates(session, weeks, readers, week_starts):
     """Each owned initiative's measures (a value due this week) and its progress update."""
-    order = {i: n for n, i in enumerate(next(iter(readers.values())).initiatives)}
-    owned = {user_id: sorted(reader.owned(), key=order.get) for user_id, reader in readers.items()}
-    every_owned = [i for ids in owned.values() for i in ids]
+    every_owned = [i for reader in readers.values() for i in reader.owned]
     measures = defaultdict(list)
     if every_owned:
         latest = func.max(MeasurePoint.on)
@@ -190,16 +187,16 @@ def _measures_and_updates(session, weeks, readers, week_starts):
                 .where(Measure.initiative_id.in_(every_owned)).group_by(Measure.id)
                 .order_by(Measure.initiative_id, Measure.id)).all():
             measures[measure.initiative_id].append((measure, last_on))
-    for user_id, initiative_ids in owned.items():
-        reader, week = readers[user_id], weeks[user_id]
-        for initiative_id in sorted(initiative_ids):
+    for user_id, reader in readers.items():
+        week = weeks[user_id]
+        for initiative_id in sorted(reader.owned):
             for measure, last_on in measures[initiative_id]:
                 week.measures.append(reader.due(
                     measure, initiative_id, None,
                     last_on is not None and last_on < week_starts - timedelta(days=7),
                     done_on=last_on if last_on is not None and last_on >= week_starts else None,
                     why=f"Last value on {last_on:%-d %B %Y}." if last_on else "No value yet."))
-        for initiative_id in initiative_ids:
+        for initiative_id in reader.owned:
             initiative = reader.initiatives[initiative_id]
             logged = initiative.last_update_at.date() if initiative.last_update_at else None
             week.updates.append(reader.due(
